@@ -1,0 +1,29 @@
+"""borderflow: stream processing for customs risk analysis (PyFlink live job, Beam replay)."""
+from setuptools import find_packages, setup
+
+setup(
+    name="borderflow",
+    version="0.1.0",
+    description="Customs risk analysis on declaration, manifest and container-event streams",
+    python_requires="==3.11.*",
+    packages=find_packages(include=["borderflow*", "schemas*", "transforms*", "jobs*", "pipelines*", "generator*"]),
+    package_data={
+        "schemas": ["avro/*.avsc"],
+        "transforms": ["reference_data/*", "rulesets/*"],
+    },
+    # Direct dependencies, pinned to the set that installs and was tested together;
+    # requirements.lock pins the whole tree.
+    install_requires=[
+        "apache-flink==2.2.1",
+        "apache-beam==2.61.0",
+        "fastavro==1.13.1",
+        "confluent-kafka==2.16.1",
+        "pyarrow==16.1.0",
+        "scikit-learn==1.9.1",
+        "great-expectations==1.24.1",
+        "rapidfuzz==3.14.6",
+        "pyyaml==6.0.4",
+    ],
+    extras_require={"test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "hypothesis==6.170.17"]},
+    entry_points={"console_scripts": ["borderflow=borderflow.cli:main"]},
+)

@@ -1,0 +1,77 @@
+"""The one shape every stateful check has, so that any engine can run it.
+
+A check is a pure state machine over keyed events in event time:
+
+    on_event(state, kind, record, ctx) -> Step(state, outputs, timers)
+    on_timer(state, timestamp_ms, ctx)  -> Step(state, outputs, timers)
+
+`state` is a plain picklable value (dict, list, tuple, None): the engine stores it per key
+(Flink ValueState, a dict in the Beam replay or in tests). A returned state of None means
+"clear the key". `timers` are event-time instants (epoch ms) at which the engine must call
+on_timer for this key once the watermark passes them. `outputs` are plain dicts.
+
+`key_of(kind, record)` says under which keys an input must be seen (a declaration with two
+containers goes to both container keys); an empty list means this check ignores the input.
+
+The Flink job (jobs/) and the replay (pipelines/) are thin adapters that only route inputs by
+key, keep state and fire timers; the logic lives in the check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# Kinds of input a check can receive.
+DECLARATION = "declaration"
+MANIFEST_LINE = "manifest_line"
+CONTAINER_EVENT = "container_event"
+CONTROL_RESULT = "control_result"
+EVIDENCE = "evidence"
+
+
+@dataclass
+class Step:
+    state: Any
+    outputs: list = field(default_factory=list)
+    timers: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may read besides its own state: versioned, slowly changing inputs."""
+
+    ruleset: Any  # transforms.rules.RuleSet
+    reference: Any  # transforms.reference.ReferenceData
+
+
+class KeyedCheck(Protocol):
+    name: str
+
+    def key_of(self, kind: str, record: dict) -> list[str]: ...
+
+    def on_event(self, state: Any, kind: str, record: dict, ctx: Context) -> Step: ...
+
+    def on_timer(self, state: Any, timestamp_ms: int, ctx: Context) -> Step: ...
+
+
+def evidence(
+    declaration_id: str | None,
+    house_document: str,
+    code: str,
+    detail: str,
+    event_time_ms: int,
+    kind: str = "CROSS_CHECK",
+) -> dict:
+    """One fired indicator about one declaration (or, with declaration_id None, a consignment).
+
+    `code` names an indicator of the rule set, which gives its weight; `kind` is the scorecard
+    kind (RULE, INDICATOR, CROSS_CHECK).
+    """
+    return {
+        "declaration_id": declaration_id,
+        "house_document": house_document,
+        "code": code,
+        "detail": detail,
+        "event_time_ms": event_time_ms,
+        "kind": kind,
+    }
