@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): requirements.lock setup.py
 	$(PY) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip==25.3 wheel setuptools
+	$(VENV)/bin/pip install -q --upgrade pip==26.3 wheel setuptools
 	$(VENV)/bin/pip install -q -r requirements.lock
 	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $(STAMP)

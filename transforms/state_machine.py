@@ -18,8 +18,9 @@ key, keep state and fire timers; the logic lives in the check.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 # Kinds of input a check can receive.
 DECLARATION = "declaration"
@@ -42,6 +43,8 @@ class Context:
 
     ruleset: Any  # transforms.rules.RuleSet
     reference: Any  # transforms.reference.ReferenceData
+    # Wall clock, only for processing-time stamps; decisions never depend on it.
+    now_ms: Callable[[], int] = field(default=lambda: int(time.time() * 1000))
 
 
 class KeyedCheck(Protocol):
