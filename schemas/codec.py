@@ -23,7 +23,7 @@ AVRO_DIR = Path(__file__).resolve().parent / "avro"
 MAGIC = b"\xc3\x01"
 HEADER_SIZE = len(MAGIC) + 8
 
-# Order matters: later schemas refer to named types (Party, TransportMode) defined earlier.
+# Schemas refer to named types defined in other files (Party, TransportMode): see _inline.
 _FILES = [
     ("Party", "party.avsc"),
     ("Declaration", "declaration.avsc"),
@@ -48,16 +48,87 @@ class DecodeError(ValueError):
     """Bytes that are not a valid record of the expected schema."""
 
 
-def _load_all() -> dict[str, Any]:
-    named: dict[str, Any] = {}
-    parsed: dict[str, Any] = {}
-    for name, filename in _FILES:
-        raw = json.loads((AVRO_DIR / filename).read_text())
-        parsed[name] = fastavro.parse_schema(raw, named_schemas=named)
-    return parsed
+_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+_NAMED = ("record", "error", "enum", "fixed")
 
 
-_PARSED = _load_all()
+def _fullname(name: str, namespace: str) -> str:
+    return name if "." in name or not namespace else f"{namespace}.{name}"
+
+
+def _namespace_of(fullname: str) -> str:
+    return fullname.rsplit(".", 1)[0] if "." in fullname else ""
+
+
+def _collect_defs(node: Any, namespace: str, defs: dict[str, Any]) -> None:
+    """Every named type defined in a raw schema: fullname -> raw definition."""
+    if isinstance(node, list):
+        for n in node:
+            _collect_defs(n, namespace, defs)
+    elif isinstance(node, dict):
+        t = node.get("type")
+        if t in _NAMED:
+            full = _fullname(node["name"], node.get("namespace", namespace))
+            if full in defs and defs[full] is not node:
+                raise ValueError(f"named type {full} is defined twice")
+            defs[full] = node
+            for f in node.get("fields", ()):
+                _collect_defs(f["type"], _namespace_of(full), defs)
+        elif t == "array":
+            _collect_defs(node["items"], namespace, defs)
+        elif t == "map":
+            _collect_defs(node["values"], namespace, defs)
+        elif isinstance(t, (dict, list)):
+            _collect_defs(t, namespace, defs)
+
+
+def _inline(node: Any, namespace: str, defs: dict[str, Any], defined: set[str]) -> Any:
+    """A raw schema made standalone: the first use of a named type defined in another file is
+    replaced by its definition (as the Avro spec's canonical form requires), later uses stay
+    references. Names are written in full, so a definition reads the same wherever it lands."""
+    if isinstance(node, str):
+        if node in _PRIMITIVES:
+            return node
+        full = _fullname(node, namespace)
+        if full in defined:
+            return full
+        if full not in defs:
+            return node  # unknown name: fastavro reports it
+        return _inline(defs[full], _namespace_of(full), defs, defined)
+    if isinstance(node, list):
+        return [_inline(n, namespace, defs, defined) for n in node]
+    if not isinstance(node, dict):
+        return node
+    t = node.get("type")
+    if t in _NAMED:
+        full = _fullname(node["name"], node.get("namespace", namespace))
+        defined.add(full)
+        out = {k: v for k, v in node.items() if k != "namespace"}
+        out["name"] = full
+        if "fields" in node:
+            out["fields"] = [
+                {**f, "type": _inline(f["type"], _namespace_of(full), defs, defined)} for f in node["fields"]
+            ]
+        return out
+    if t == "array":
+        return {**node, "items": _inline(node["items"], namespace, defs, defined)}
+    if t == "map":
+        return {**node, "values": _inline(node["values"], namespace, defs, defined)}
+    return {**node, "type": _inline(t, namespace, defs, defined)}
+
+
+def _load_all() -> tuple[dict[str, Any], dict[str, Any]]:
+    raws = {name: json.loads((AVRO_DIR / filename).read_text()) for name, filename in _FILES}
+    defs: dict[str, Any] = {}
+    for raw in raws.values():
+        _collect_defs(raw, "", defs)
+    parsed = {name: fastavro.parse_schema(_inline(raw, "", defs, set())) for name, raw in raws.items()}
+    return parsed, defs
+
+
+# Every schema is parsed standalone (types from other files inlined), so that fingerprints are the
+# standard CRC-64-AVRO of the full schema and container-file headers are readable by any Avro tool.
+_PARSED, _DEFS = _load_all()
 # Writer schemas known by fingerprint; (fingerprint -> (schema name, parsed writer schema)).
 _WRITERS: dict[bytes, tuple[str, Any]] = {}
 
@@ -80,9 +151,14 @@ def fingerprint(name: str) -> bytes:
 
 
 def register_writer_schema(name: str, schema: dict) -> bytes:
-    """Accept messages written with another version of a schema; returns its fingerprint."""
-    named = {k: v for k, v in _PARSED.items()}
-    parsed = fastavro.parse_schema(schema, named_schemas=named)
+    """Accept messages written with another version of a schema; returns its fingerprint.
+
+    `schema` is the raw (JSON-decoded) writer schema; it may refer by name to types defined in
+    the other .avsc files (e.g. borderflow.Party), as the files themselves do.
+    """
+    if name not in _PARSED:
+        raise KeyError(f"unknown schema {name!r}; known: {', '.join(SCHEMA_NAMES)}")
+    parsed = fastavro.parse_schema(_inline(schema, "", _DEFS, set()))
     fp = _fp(parsed)
     _WRITERS[fp] = (name, parsed)
     return fp
