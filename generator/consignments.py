@@ -1,0 +1,242 @@
+"""Consignments: one shipment from its filing to its arrival, and how it is turned into
+declarations, manifest lines, container events and control results.
+
+A `Consignment` holds the truth about one shipment (the final, correct data) plus what a planted
+scenario or an honest correction changes in what the streams show: the first version of an amended
+filing, a manifest line that disagrees, container events that deviate, or none at all.
+"""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from generator import data as D
+from generator.world import DAY_MS, HOUR_MS, Forwarder, Lane, World
+
+MINUTE_MS = 60_000
+
+
+@dataclass
+class Consignment:
+    mode: str
+    consignor: dict
+    consignee: dict
+    pol: str
+    pod: str
+    itinerary: tuple
+    route: object
+    goods: list
+    filed_at: int
+    declarant_id: str
+    forwarder: Forwarder | None
+    notify: dict | None
+    declaration_id: str
+    house_document: str
+    master_document: str | None = None
+    conveyance_ref: str | None = None
+    containers: list = field(default_factory=list)
+    seals: list = field(default_factory=list)
+    iso_type: str | None = None
+    carrier: str | None = None
+    booking: str | None = None
+    load_ms: int | None = None  # sea: LOAD at the place of loading
+    day: int | None = None  # sea: voyage day (epoch day of the LOAD)
+    dep_ms: int | None = None  # air / post: flight departure; road: ferry sailing
+    declared: bool = True  # False: a manifest line with no declaration
+    scenario: str | None = None
+    amendment: dict | None = None  # {"at": ms, "v1": {field: value as first filed}}
+    invalidated_at: int | None = None
+    line_override: dict = field(default_factory=dict)
+    events: dict = field(default_factory=lambda: {"kind": "normal"})
+    owns_events: bool = True  # False: the container's events are generated for another consignment
+    control: dict | None = None
+    trip: tuple | None = None  # road: (plate, haulier)
+
+    @property
+    def manifest_key(self) -> tuple:
+        if self.mode == "SEA":
+            return ("SEA", self.route.key, self.day)
+        if self.mode == "ROAD":
+            return ("ROAD", self.route.key, self.dep_ms, self.trip[0])
+        return (self.mode, self.route.key, self.dep_ms)
+
+
+def clip_ratio(rng: random.Random, sigma: float = 0.25) -> float:
+    """Honest price ratio to the norm: log-normal, kept inside [0.6, 1.7]."""
+    return min(1.7, max(0.6, rng.lognormvariate(0.0, sigma)))
+
+
+def loguniform(rng: random.Random, lo: float, hi: float) -> float:
+    return math.exp(rng.uniform(math.log(lo), math.log(hi)))
+
+
+class Factory:
+    """Builds honest consignments on a lane; planted scenarios start from the same builder."""
+
+    def __init__(self, world: World, rng: random.Random, start_ms: int):
+        self.w = world
+        self.rng = rng
+        self.ref = world.ref
+        self.yy = datetime.fromtimestamp(start_ms / 1000, timezone.utc).year % 100
+
+    # -- goods ------------------------------------------------------------------------------------
+    def hs_code(self, hs6: str) -> str:
+        r = self.rng.random()
+        if r < 0.75:
+            return hs6
+        return hs6 + self.rng.choice(["00", "10", "20", "80", "90"])
+
+    def goods_item(self, hs6: str, mass_target: float, mode: str, origin: str, currency: str,
+                   description: str | None = None, ratio: float | None = None, hs_code: str | None = None,
+                   size_q: float | None = None) -> dict:
+        r = self.rng
+        info = self.ref.hs[hs6]
+        lo, hi = info.kg_per_package_min, info.kg_per_package_max
+        if mode == "POSTAL":
+            packages = 1
+            gross = round(self.scaled(max(0.1, lo * 1.05), min(2.0, hi * 0.95), size_q), 3)
+        else:
+            kpp = loguniform(r, lo * 1.1, hi * 0.9)
+            packages = max(1, round(mass_target / kpp))
+            gross = packages * kpp
+            gross = round(gross, 1) if gross >= 100 else round(gross, 2)
+        ratio = clip_ratio(r) if ratio is None else ratio
+        value_eur = info.unit_value_eur_per_kg * gross * ratio
+        value = round(value_eur / D.FX_TO_EUR[currency], 2)
+        return {"hs_code": hs_code or self.hs_code(hs6),
+                "description": description or r.choice(D.DESCRIPTIONS[hs6]),
+                "packages": packages, "gross_mass_kg": gross, "value": value, "currency": currency,
+                "origin_country": origin}
+
+    def scaled(self, lo: float, hi: float, q: float | None) -> float:
+        """A size in [lo, hi] (log scale) near the lane's usual quantile q (uniform when q is None)."""
+        q = self.rng.random() if q is None else min(1.0, max(0.0, self.rng.gauss(q, 0.08)))
+        return math.exp(math.log(lo) + (math.log(hi) - math.log(lo)) * q)
+
+    def mass_target(self, mode: str, hs6: str, q: float | None = None) -> float:
+        if mode == "SEA":
+            lo, hi, _ = D.FCL.get(hs6, (4000, 12000, "45G1"))
+            return self.scaled(lo, hi, q)
+        if mode == "AIR":
+            return self.scaled(20, 1500, q)
+        if mode == "ROAD":
+            return self.scaled(800, 16000, q)
+        return 1.0
+
+    def goods(self, lane: Lane, mode: str, hs_choices: list | None = None) -> list:
+        r = self.rng
+        hs_list = hs_choices or lane.hs
+        origin = lane.origin
+        if origin == "HK" and r.random() < 0.7:
+            origin = "CN"
+        q = lane.size_q
+        if mode != "POSTAL" and len(hs_list) >= 2 and r.random() < 0.1:
+            first, second = r.sample(hs_list, 2)
+            total = self.mass_target(mode, first, q)
+            return [self.goods_item(first, total * 0.6, mode, origin, lane.currency),
+                    self.goods_item(second, total * 0.4, mode, origin, lane.currency)]
+        hs6 = r.choice(hs_list)
+        return [self.goods_item(hs6, self.mass_target(mode, hs6, q), mode, origin, lane.currency, size_q=q)]
+
+    # -- one consignment ----------------------------------------------------------------------------
+    def consignment(self, consignor: dict, lane: Lane, filed_at: int, *, consignee: dict | None = None,
+                    importer=None, goods: list | None = None) -> Consignment:
+        """An honest consignment on `lane`, filed at `filed_at` (ms)."""
+        r, w = self.rng, self.w
+        mode = lane.mode
+        if importer is None and consignee is None and lane.consignees:
+            importer = r.choices(lane.consignees, [i.weight for i in lane.consignees])[0]
+        fwd = importer.forwarder if importer is not None else None
+        if consignee is None:
+            consignee = importer.party if importer is not None else w.person(w.eu_country(
+                [c for c, _ in D.EU_COUNTRY_WEIGHTS.items()]))
+        if goods is None:
+            goods = self.goods(lane, mode)
+        notify = None
+        if mode == "POSTAL":
+            declarant = w.postal_operators.get(lane.pod[:2]) or next(iter(w.postal_operators.values()))
+            declarant_country = declarant[:2]
+            house = w.postal_item(lane.pol[:2])
+        else:
+            if fwd is not None:
+                declarant, declarant_country = fwd.party["eori"], fwd.country
+            elif consignee.get("eori"):
+                declarant, declarant_country = consignee["eori"], consignee["country"]
+            else:
+                fwd = r.choice(w.forwarders)
+                declarant, declarant_country = fwd.party["eori"], fwd.country
+            if mode in ("SEA", "AIR") and r.random() < (0.35 if mode == "SEA" else 0.15):
+                notify = dict(fwd.party) if fwd is not None else dict(consignee)
+            if mode == "SEA":
+                house = None  # below, with the carrier
+            elif mode == "AIR":
+                house = w.house_awb(fwd)
+            else:
+                house = w.cmr(lane.pol[:2], self.yy)
+        c = Consignment(mode=mode, consignor=consignor, consignee=consignee, pol=lane.pol, pod=lane.pod,
+                        itinerary=tuple(lane.itinerary), route=lane.route, goods=goods, filed_at=filed_at,
+                        declarant_id=declarant, forwarder=fwd, notify=notify,
+                        declaration_id=w.lrn(declarant_country, self.yy), house_document=house or "")
+        if mode == "SEA":
+            svc = lane.route
+            c.carrier = svc.carrier
+            c.master_document = w.master_bill(svc.carrier)
+            c.house_document = w.house_bill(fwd, self.yy) if fwd is not None and r.random() < 0.8 else c.master_document
+            c.booking = w.booking(svc.carrier)
+            c.containers = [w.container(svc.carrier)]
+            c.seals = [w.seal(svc.carrier)]
+            c.iso_type = D.FCL.get(goods[0]["hs_code"][:6], (0, 0, "45G1"))[2]
+            next_minute = filed_at - filed_at % MINUTE_MS + MINUTE_MS
+            self.set_load(c, next_minute + r.randint(24 * 60, 48 * 60 - 1) * MINUTE_MS)
+        elif mode in ("AIR", "POSTAL"):
+            c.dep_ms = lane.route.departure(filed_at + (4 if mode == "AIR" else 6) * HOUR_MS)
+            c.conveyance_ref = lane.route.flight
+        else:
+            c.dep_ms = lane.route.sailing(filed_at + 3 * HOUR_MS)
+        return c
+
+    def set_load(self, c: Consignment, load_ms: int) -> None:
+        load_ms -= load_ms % MINUTE_MS
+        c.load_ms = load_ms
+        c.day = load_ms // DAY_MS
+        c.conveyance_ref = c.route.mother(c.day).imo
+
+    # -- honest corrections ---------------------------------------------------------------------------
+    def amend(self, c: Consignment) -> None:
+        """The first filing had an error; a full corrected version follows within hours."""
+        r = self.rng
+        at = c.filed_at + r.randint(45, 6 * 60) * MINUTE_MS
+        kind = r.choices(["packages", "mass", "description", "address"], [4, 3, 1.5, 1.5])[0]
+        first = [dict(g) for g in c.goods]
+        v1: dict = {}
+        if kind == "packages" and first[0]["packages"] >= 2:
+            p = first[0]["packages"]
+            step = max(1, round(p * r.uniform(0.05, 0.2)))
+            wrong = p * 10 if r.random() < 0.3 else max(1, p + r.choice([-1, 1]) * step)
+            if wrong != p:
+                first[0]["packages"] = wrong
+                v1["goods"] = first
+        elif kind == "mass":
+            mass = first[0]["gross_mass_kg"]
+            first[0]["gross_mass_kg"] = round(mass * r.uniform(0.9, 0.97), 1 if mass >= 10 else 3) or mass
+            v1["goods"] = first
+        elif kind == "description":
+            first[0]["description"] = first[0]["description"].split(",")[0].split("(")[0].strip()
+            if first[0]["description"] != c.goods[0]["description"]:
+                v1["goods"] = first
+        if not v1:
+            consignee = dict(c.consignee)
+            consignee["address"] = None
+            v1["consignee"] = consignee
+        c.amendment = {"at": at, "v1": v1, "kind": kind if "goods" in v1 else "address"}
+
+    def invalidate(self, c: Consignment) -> None:
+        r = self.rng
+        if c.mode == "SEA":
+            latest = c.load_ms - 4 * HOUR_MS
+        else:
+            latest = c.dep_ms - HOUR_MS
+        c.invalidated_at = min(latest, c.filed_at + r.randint(30, 18 * 60) * MINUTE_MS)
+        c.invalidated_at = max(c.invalidated_at, c.filed_at + 10 * MINUTE_MS)

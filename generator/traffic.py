@@ -1,0 +1,372 @@
+"""Synthetic customs traffic with planted risk scenarios and their ground truth.
+
+`generate(out_dir, days=1, seed=7, declarations_per_day=3000, rates=None, start_ms=None)` writes
+
+    declarations.avro         ENS filings (house level), amendments, invalidations; by filed_at_ms
+    manifests.avro            carriers' manifests, one per conveyance and voyage; by filed_at_ms
+    container_events.avro     DCSA events normalised by transforms.dcsa.from_dcsa; by event_time_ms
+    container_events.dcsa.jsonl   the raw DCSA Track & Trace 2.2 EquipmentEvents, same order
+    control_results.avro      officers' control findings; by controlled_at_ms
+    ground_truth.json         every planted instance (format: docs/scenarios.md)
+
+and returns the ground truth. The same arguments give byte-identical files.
+
+The world (generator/world.py): consignors in exporting countries with one or two lanes each
+(place of loading, itinerary, HS codes, usual consignees), EU importers with their forwarders,
+sea services with vessels (IMO numbers with check digit), flights, Ro-Ro crossings, e-commerce
+sellers posting parcels to private persons. Traffic: transport modes sea 45% / air 25% / post
+20% / road 10% of filings; filings follow office hours (UTC), quiet weekends and an optional peak
+day. Values are in EUR, or USD for a share of traders (FX table: generator.data.FX_TO_EUR).
+"""
+from __future__ import annotations
+
+import calendar
+import json
+import random
+from datetime import datetime, timezone
+from pathlib import Path
+
+from generator import data as D
+from generator.consignments import MINUTE_MS, Consignment, Factory
+from generator.events import EventFactory
+from generator.scenarios import SCENARIOS
+from generator.world import DAY_MS, HOUR_MS, World
+import hashlib
+
+import fastavro
+
+from schemas.codec import parsed_schema
+from transforms.dcsa import from_dcsa
+from transforms.reference import load_reference
+
+__all__ = ["generate", "DEFAULT_RATES", "DEFAULT_START_MS", "MODE_SHARES"]
+
+DEFAULT_START_MS = calendar.timegm((2026, 11, 2, 0, 0, 0)) * 1000  # Monday 2026-11-02T00:00Z
+DEFAULT_RATES = {code: 0.01 for code in SCENARIOS}
+MODE_SHARES = {"SEA": 0.45, "AIR": 0.25, "POSTAL": 0.20, "ROAD": 0.10}
+AMENDMENT_SHARE = 0.02
+INVALIDATION_SHARE = 0.005
+RANDOM_CONTROL_SHARE = 0.02
+
+# Filing rhythm: weight of each UTC hour (European office hours, Asian afternoon) and weekday.
+HOUR_WEIGHTS = [0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.3, 1.5, 1.5, 1.4, 1.3, 1.2, 1.3, 1.4, 1.4, 1.2, 0.9,
+                0.7, 0.5, 0.4, 0.35, 0.3, 0.25]
+WEEKDAY_WEIGHTS = [1.0, 1.05, 1.05, 1.05, 1.0, 0.45, 0.3]  # Monday .. Sunday
+
+
+class Clock:
+    """Draws filing times: the day by weekday weight (and the peak), the hour by office hours."""
+
+    def __init__(self, rng: random.Random, start_ms: int, days: int, peak_day: int | None, peak_factor: float):
+        self.rng, self.start, self.end = rng, start_ms, start_ms + days * DAY_MS
+        self.day0 = start_ms - start_ms % DAY_MS
+        n = days + (1 if start_ms % DAY_MS else 0)
+        self.days = list(range(n))
+        self.day_weights = []
+        for d in self.days:
+            wd = datetime.fromtimestamp((self.day0 + d * DAY_MS) / 1000, timezone.utc).weekday()
+            self.day_weights.append(WEEKDAY_WEIGHTS[wd] * (peak_factor if d == peak_day else 1.0))
+        self.hours = list(range(24))
+
+    def sample(self) -> int:
+        r = self.rng
+        while True:
+            d = r.choices(self.days, self.day_weights)[0]
+            h = r.choices(self.hours, HOUR_WEIGHTS)[0]
+            t = self.day0 + d * DAY_MS + h * HOUR_MS + r.randrange(3600) * 1000
+            if self.start <= t < self.end:
+                return t
+
+
+class Builder:
+    """Collects consignments (honest and planted) and turns them into the four streams."""
+
+    def __init__(self, world: World, rng: random.Random, clock: Clock):
+        self.w, self.rng, self.clock = world, rng, clock
+        self.ref = world.ref
+        self.start, self.end = clock.start, clock.end
+        self.f = Factory(world, rng, clock.start)
+        self.ev = EventFactory(world, rng)
+        self.consignments: list[Consignment] = []
+        self.restricted_count = 0
+        self._lane_index = {m: list(range(len(v))) for m, v in world.lanes_by_mode.items()}
+
+    # -- used by the scenarios --------------------------------------------------------------------
+    def sample_time(self) -> int:
+        return self.clock.sample()
+
+    def pick_lane(self, mode: str) -> tuple:
+        i = self.rng.choices(self._lane_index[mode], self.w.lane_weights[mode])[0]
+        return self.w.lanes_by_mode[mode][i]
+
+    def add(self, c: Consignment) -> None:
+        self.consignments.append(c)
+
+    # -- honest traffic ---------------------------------------------------------------------------
+    def honest(self, t: int) -> None:
+        r = self.rng
+        mode = r.choices(list(MODE_SHARES), list(MODE_SHARES.values()))[0]
+        consignor, lane = self.pick_lane(mode)
+        c = self.f.consignment(consignor.party, lane, t)
+        u = r.random()
+        if u < AMENDMENT_SHARE:
+            self.f.amend(c)
+        elif u < AMENDMENT_SHARE + INVALIDATION_SHARE:
+            self.f.invalidate(c)
+        elif r.random() < RANDOM_CONTROL_SHARE:
+            finding = "NO_FINDING" if r.random() < 0.92 else "IRREGULARITY"
+            c.control = {"finding": finding, "category": None,
+                         "type": r.choices(["DOCUMENTARY", "SCAN", "PHYSICAL"], [5, 3, 2])[0],
+                         "amount": round(r.uniform(20, 400), 2) if finding == "IRREGULARITY" else 0.0}
+        self.add(c)
+
+    # -- second pass: conveyances, documents, streams ---------------------------------------------------
+    def _assign_conveyances(self, cons: list) -> None:
+        r, w = self.rng, self.w
+        trucks: dict = {}
+        for c in cons:
+            if c.mode == "ROAD":
+                trucks.setdefault((c.route.key, c.dep_ms), []).append(c)
+        for (_, dep), group in trucks.items():
+            i = 0
+            while i < len(group):
+                k = r.choice([1, 1, 2, 2, 3, 4])
+                route = group[i].route
+                haulier = r.choice(route.hauliers)
+                plate = w.plate(haulier[2])
+                ref = f"TRP{datetime.fromtimestamp(dep / 1000, timezone.utc):%y%m%d}{w.digits(6)}"
+                for c in group[i:i + k]:
+                    c.trip = (plate, haulier)
+                    c.conveyance_ref = plate
+                    c.master_document = ref
+                i += k
+        mawbs: dict = {}
+        for c in cons:
+            if c.mode in ("AIR", "POSTAL"):
+                key = (c.mode, c.route.key, c.dep_ms, c.forwarder.code if c.mode == "AIR" and c.forwarder else None)
+                if key not in mawbs:
+                    mawbs[key] = w.master_awb(c.route.airline)
+                c.master_document = mawbs[key]
+
+    def _declarations(self, cons: list) -> list:
+        out = []
+        for c in cons:
+            if not c.declared:
+                continue
+            base = {
+                "declaration_id": c.declaration_id, "version": 1, "message_type": "FILING",
+                "filing_level": "HOUSE", "house_document": c.house_document,
+                "master_document": c.master_document, "declarant_id": c.declarant_id,
+                "consignor": dict(c.consignor), "consignee": dict(c.consignee),
+                "notify_party": dict(c.notify) if c.notify else None,
+                "goods": [dict(g) for g in c.goods], "transport_mode": c.mode, "conveyance_ref": c.conveyance_ref,
+                "place_of_loading": c.pol, "place_of_unloading": c.pod, "itinerary": list(c.itinerary),
+                "containers": list(c.containers), "seals": list(c.seals), "filed_at_ms": c.filed_at,
+            }
+            if c.amendment:
+                first = dict(base, **c.amendment["v1"])
+                out.append(first)
+                out.append(dict(base, version=2, message_type="AMENDMENT", filed_at_ms=c.amendment["at"]))
+            else:
+                out.append(base)
+                if c.invalidated_at is not None:
+                    out.append(dict(base, version=2, message_type="INVALIDATION", filed_at_ms=c.invalidated_at))
+        out.sort(key=lambda d: (d["filed_at_ms"], d["declaration_id"], d["version"]))
+        return out
+
+    def _line(self, c: Consignment) -> dict:
+        r = self.rng
+        packages = sum(g["packages"] for g in c.goods)
+        mass = sum(g["gross_mass_kg"] for g in c.goods) * r.uniform(0.993, 1.007)
+        mass = round(mass, 1) if mass >= 10 else round(mass, 3)
+        hs6 = c.goods[0]["hs_code"][:6]
+        u = r.random()
+        if c.mode == "SEA":
+            hs = hs6 if u < 0.55 else hs6[:4] if u < 0.9 else None
+        elif c.mode == "ROAD":
+            hs = hs6 if u < 0.6 else hs6[:4] if u < 0.9 else None
+        else:
+            hs = hs6 if u < (0.7 if c.mode == "AIR" else 0.8) else None
+        desc = "; ".join(g["description"] for g in c.goods)
+        if c.mode == "SEA":
+            desc = f"{packages} PACKAGES STC {desc.upper()}"
+        line = {"master_document": c.master_document, "house_document": c.house_document,
+                "consignee_name": c.consignee["name"], "description": desc, "hs_code": hs,
+                "container": c.containers[0] if c.containers else None, "packages": packages,
+                "gross_mass_kg": max(mass, 0.001)}
+        line.update(c.line_override)
+        return line
+
+    def _manifests(self, cons: list) -> list:
+        r = self.rng
+        groups: dict = {}
+        for c in cons:
+            if c.invalidated_at is None:
+                groups.setdefault(c.manifest_key, []).append(c)
+        out = []
+        for key, group in groups.items():
+            c0 = group[0]
+            lines = [self._line(c) for c in sorted(group, key=lambda c: c.house_document)]
+            if c0.mode == "SEA":
+                svc, day = c0.route, c0.day
+                vessel = svc.mother(day)
+                voyage = svc.voyage(day)
+                rec = {"manifest_id": f"{svc.carrier}-{vessel.imo}-{voyage}-{svc.pol}", "carrier_id": svc.carrier,
+                       "conveyance_ref": vessel.imo, "voyage": voyage,
+                       "filed_at_ms": self.ev.voyage(svc, day)["manifest_at"]}
+            elif c0.mode in ("AIR", "POSTAL"):
+                route, dep = c0.route, c0.dep_ms
+                when = datetime.fromtimestamp(dep / 1000, timezone.utc)
+                icao = D.AIRLINES[route.airline][0]
+                rec = {"manifest_id": f"{icao}-{route.flight}-{when:%Y%m%d}" + ("-MAIL" if c0.mode == "POSTAL" else ""),
+                       "carrier_id": icao, "conveyance_ref": route.flight,
+                       "voyage": f"{route.flight}/{when:%d%b}".upper(),
+                       "filed_at_ms": dep - r.randint(15, 60) * MINUTE_MS}
+            else:
+                route, dep = c0.route, c0.dep_ms
+                plate, haulier = c0.trip
+                when = datetime.fromtimestamp(dep / 1000, timezone.utc)
+                rec = {"manifest_id": f"{route.ferry}-{plate.replace(' ', '').replace('-', '')}-{when:%Y%m%d%H%M}",
+                       "carrier_id": haulier[1], "conveyance_ref": plate,
+                       "voyage": f"{route.ferry}{when:%d%m%H%M}", "filed_at_ms": dep - r.randint(30, 90) * MINUTE_MS}
+            rec.update({"transport_mode": c0.mode, "port_of_loading": c0.pol, "port_of_discharge": c0.pod,
+                        "lines": lines})
+            out.append({k: rec[k] for k in ("manifest_id", "carrier_id", "transport_mode", "conveyance_ref", "voyage",
+                                            "port_of_loading", "port_of_discharge", "lines", "filed_at_ms")})
+        out.sort(key=lambda m: (m["filed_at_ms"], m["manifest_id"]))
+        return out
+
+    def _events(self, cons: list) -> tuple[list, list]:
+        pairs = []
+        for c in cons:
+            if c.mode == "SEA" and c.invalidated_at is None:
+                for _, event in self.ev.container_events(c):
+                    pairs.append((from_dcsa(event), event))
+        pairs.sort(key=lambda p: (p[0]["event_time_ms"], p[0]["event_id"]))
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+    def _controls(self, cons: list) -> list:
+        r = self.rng
+        out = []
+        for c in cons:
+            if c.control is None or not c.declared or c.invalidated_at is not None:
+                continue
+            if c.mode == "SEA":
+                arrival = self.ev.voyage(c.route, c.day)["pod_disc"]
+                at = arrival + r.randint(4 * 60, 40 * 60) * MINUTE_MS
+            elif c.mode == "ROAD":
+                at = c.dep_ms + r.randint(12 * 60, 36 * 60) * MINUTE_MS
+            else:
+                at = c.dep_ms + r.randint(10 * 60, 48 * 60) * MINUTE_MS
+            k = c.control
+            out.append({"declaration_id": c.declaration_id, "control_type": k["type"], "finding": k["finding"],
+                        "seizure_category": k["category"] if k["finding"] == "SEIZURE" else None,
+                        "recovered_amount_eur": float(k["amount"]), "controlled_at_ms": at})
+        out.sort(key=lambda x: (x["controlled_at_ms"], x["declaration_id"]))
+        return out
+
+    def streams(self) -> dict:
+        cons = sorted(self.consignments, key=lambda c: (c.filed_at, c.house_document))
+        self._assign_conveyances(cons)
+        declarations = self._declarations(cons)
+        manifests = self._manifests(cons)
+        events, dcsa = self._events(cons)
+        controls = self._controls(cons)
+        return {"declarations": declarations, "manifests": manifests, "container_events": events,
+                "dcsa": dcsa, "control_results": controls}
+
+
+def _sorted_keys(x):
+    if isinstance(x, dict):
+        return {k: _sorted_keys(x[k]) for k in sorted(x)}
+    if isinstance(x, list):
+        return [_sorted_keys(v) for v in x]
+    return x
+
+
+def write_avro_file(path, name: str, records: list, sync_key: str) -> int:
+    """schemas.codec.write_avro_file, byte-for-byte reproducible.
+
+    fastavro draws the 16-byte sync marker of a container file at random, and writes the schema
+    into the header with the key order of its parsed dict (which varies between processes); here
+    the marker derives from the seed and stream, and the schema keys are sorted.
+    """
+    marker = hashlib.sha256(sync_key.encode()).digest()[:16]
+    with open(path, "wb") as fh:
+        fastavro.writer(fh, _sorted_keys(parsed_schema(name)), records, codec="deflate", sync_marker=marker)
+    return len(records)
+
+
+def _resolve_rates(rates: dict | None) -> dict:
+    out = dict(DEFAULT_RATES)
+    for code, rate in (rates or {}).items():
+        if code not in out:
+            raise ValueError(f"unknown scenario {code!r}; known: {', '.join(DEFAULT_RATES)}")
+        rate = float(rate)
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"rate of {code} must be within 0..1, got {rate}")
+        out[code] = rate
+    return out
+
+
+def generate(out_dir, *, days: int = 1, seed: int = 7, declarations_per_day: int = 3000,
+             rates: dict | None = None, start_ms: int | None = None, peak_day: int | None = 4,
+             peak_factor: float = 1.6) -> dict:
+    """Write the four input streams, the raw DCSA events and ground_truth.json into `out_dir`.
+
+    days, declarations_per_day: volume of first filings (days * declarations_per_day, planted
+    ones included; amendments and invalidations come on top).
+    rates: share of filings per scenario code (missing codes keep DEFAULT_RATES; 0 disables);
+    every scenario with a rate > 0 gets at least one instance.
+    start_ms: start of the period (epoch ms UTC), default Monday 2026-11-02T00:00Z.
+    peak_day, peak_factor: day index (0-based) whose volume is multiplied (a Black-Friday-like
+    peak); ignored when the period is shorter. Returns the ground-truth dict.
+    """
+    if days < 1:
+        raise ValueError(f"days must be >= 1, got {days}")
+    if declarations_per_day < 1:
+        raise ValueError(f"declarations_per_day must be >= 1, got {declarations_per_day}")
+    rates = _resolve_rates(rates)
+    start = DEFAULT_START_MS if start_ms is None else int(start_ms)
+    start -= start % 1000
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    world = World(load_reference(), random.Random(f"borderflow-world-{seed}"), declarations_per_day)
+    rng = random.Random(f"borderflow-traffic-{seed}")
+    clock = Clock(rng, start, days, peak_day if peak_day is not None and 0 <= peak_day < days else None, peak_factor)
+    b = Builder(world, rng, clock)
+
+    total = declarations_per_day * days
+    instances = []
+    for code, fn in SCENARIOS.items():
+        rate = rates[code]
+        n = max(1, round(rate * total)) if rate > 0 else 0
+        for i in range(n):
+            inst = fn(b)
+            instances.append({"id": f"{code}-{i + 1:04d}", **inst})
+    planted = sum(1 for c in b.consignments if c.declared)
+    for _ in range(max(0, total - planted)):
+        b.honest(clock.sample())
+
+    s = b.streams()
+    write_avro_file(out / "declarations.avro", "Declaration", s["declarations"], f"{seed}/declarations")
+    write_avro_file(out / "manifests.avro", "Manifest", s["manifests"], f"{seed}/manifests")
+    write_avro_file(out / "container_events.avro", "ContainerEvent", s["container_events"], f"{seed}/container_events")
+    write_avro_file(out / "control_results.avro", "ControlResult", s["control_results"], f"{seed}/control_results")
+    with open(out / "container_events.dcsa.jsonl", "w", encoding="utf-8") as fh:
+        for event in s["dcsa"]:
+            fh.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+    truth = {
+        "seed": seed, "days": days, "start_ms": start, "declarations_per_day": declarations_per_day,
+        "rates": rates,
+        "instances": instances,
+        "counts": {"declarations": len(s["declarations"]), "manifests": len(s["manifests"]),
+                   "container_events": len(s["container_events"]), "control_results": len(s["control_results"])},
+        "fx_to_eur": dict(D.FX_TO_EUR),
+    }
+    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
+        json.dump(truth, fh, indent=1, ensure_ascii=False)
+        fh.write("\n")
+    return truth

@@ -1,0 +1,130 @@
+"""PartyBehaviour: split shipments and test shipments per consignor entity."""
+from tests.unit.factories import DAY, H, T0, as_inputs, codes_for, invalidate, make_declaration, party, run_checks
+from transforms.checks import PartyBehaviourCheck
+from transforms.runner import Runner
+
+CHECK = [PartyBehaviourCheck()]
+SHIPPER = party("Al Saeed Printing Supplies", "YE")
+
+
+def run(*records, **kw):
+    return run_checks(*records, checks=CHECK, **kw)
+
+
+def cartridges(t, pol, itinerary, consignee, mass=400.0, value=18_000.0, shipper=SHIPPER, **kw):
+    return make_declaration(consignor=shipper, consignee=consignee, filed_at_ms=t, place_of_loading=pol,
+                            itinerary=itinerary, transport_mode="AIR", containers=[], seals=[],
+                            goods_overrides={"hs_code": "844399", "description": "printer toner cartridges",
+                                             "gross_mass_kg": mass, "packages": 20, "value": value,
+                                             "origin_country": "YE"}, **kw)
+
+
+def test_key_is_the_consignor_entity():
+    a = make_declaration(consignor=party("Al-Saeed Printing Supplies LLC", "YE"))
+    b = make_declaration(consignor=party("AL SAEED PRINTING SUPPLIES", "YE"))
+    assert CHECK[0].key_of("declaration", a) == CHECK[0].key_of("declaration", b)
+
+
+def test_split_shipment_two_routes_two_consignees():
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], party("Chicago Synagogue Supplies", "DE"))
+    b = cartridges(T0 + 20 * H, "GBLHR", ["YE", "GB", "DE"], party("Temple Books Ltd", "DE"),
+                   shipper=party("AL-SAEED PRINTING SUPPLIES LLC", "YE"))  # a name variant: same entity
+    ev, _, runner = run(a, b)
+    assert codes_for(ev, a["declaration_id"]) == {"SPLIT_SHIPMENT"}
+    assert codes_for(ev, b["declaration_id"]) == {"SPLIT_SHIPMENT"}
+    for e in ev:
+        assert e["event_time_ms"] < T0 + 120 * H + (20 * H if e["declaration_id"] == b["declaration_id"] else 0)
+    assert runner.live_keys() == 0
+
+
+def test_two_lanes_one_consignee_is_honest():
+    c = party("Druckerhaus Mueller GmbH", "DE")
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], c)
+    b = cartridges(T0 + 20 * H, "GBLHR", ["YE", "GB", "DE"], c)
+    ev, _, _ = run(a, b)
+    assert ev == []
+
+
+def test_outside_the_window_is_not_a_split():
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], party("Chicago Synagogue Supplies", "DE"))
+    b = cartridges(T0 + 5 * DAY, "GBLHR", ["YE", "GB", "DE"], party("Temple Books Ltd", "DE"))
+    ev, _, _ = run(a, b)
+    assert ev == []
+
+
+def test_established_trader_with_two_lanes_is_not_a_split():
+    consignees = [party(f"Bueroservice {n} GmbH", "DE") for n in ("Nord", "Sued", "West", "Ost")]
+    history = [cartridges(T0 + i * DAY, "AEDXB", ["YE", "AE", "DE"], consignees[i % 4]) for i in range(5)]
+    a = cartridges(T0 + 9 * DAY, "AEDXB", ["YE", "AE", "DE"], consignees[0])
+    b = cartridges(T0 + 9 * DAY + 3 * H, "GBLHR", ["YE", "GB", "DE"], consignees[1])
+    ev, _, _ = run(*history, a, b)
+    assert "SPLIT_SHIPMENT" not in codes_for(ev, a["declaration_id"]) | codes_for(ev, b["declaration_id"])
+    # ... but a third route within the window is one too many even for an established trader
+    c = cartridges(T0 + 10 * DAY, "QADOH", ["YE", "QA", "DE"], consignees[2])
+    ev, _, _ = run(*history, a, b, c)
+    assert "SPLIT_SHIPMENT" in codes_for(ev, c["declaration_id"])
+
+
+def test_different_goods_are_not_a_split():
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], party("Chicago Synagogue Supplies", "DE"))
+    b = make_declaration(consignor=SHIPPER, consignee=party("Temple Books Ltd", "DE"), filed_at_ms=T0 + 3 * H,
+                         place_of_loading="GBLHR", itinerary=["YE", "GB", "DE"])
+    ev, _, _ = run(a, b)
+    assert ev == []
+
+
+def test_test_shipments_before_a_large_one():
+    c = party("Chicago Synagogue Supplies", "DE")
+    tests = [cartridges(T0 + i * DAY, "AEDXB", ["YE", "AE", "DE"], c, mass=2.0, value=60.0) for i in range(2)]
+    big = cartridges(T0 + 4 * DAY, "AEDXB", ["YE", "AE", "DE"], c)
+    ev, _, _ = run(*tests, big)
+    assert codes_for(ev, big["declaration_id"]) == {"TEST_SHIPMENT"}
+    assert all(codes_for(ev, t["declaration_id"]) == set() for t in tests)
+
+
+def test_similar_sizes_are_not_test_shipments():
+    c = party("Chicago Synagogue Supplies", "DE")
+    ds = [cartridges(T0 + i * DAY, "AEDXB", ["YE", "AE", "DE"], c, mass=400.0 + 20 * i) for i in range(3)]
+    ev, _, _ = run(*ds)
+    assert ev == []
+
+
+def test_invalidated_declaration_does_not_count():
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], party("Chicago Synagogue Supplies", "DE"))
+    b = cartridges(T0 + 2 * H, "GBLHR", ["YE", "GB", "DE"], party("Temple Books Ltd", "DE"))
+    ev, assessments, runner = run(a, b, invalidate(b))
+    assert ev == []
+    assert [x["declaration_id"] for x in assessments] == [a["declaration_id"]]
+    assert runner.live_keys() == 0
+
+
+def test_parcels_before_parcels_are_not_test_shipments():
+    """An e-commerce seller posts parcels of every size: none of them is a 'larger consignment'."""
+    c = party("Maria Rossi", "IT")
+    ds = [cartridges(T0 + i * H, "CNSZX", ["CN", "NL"], c, mass=m) for i, m in enumerate([0.2, 0.3, 1.8, 2.0])]
+    ev, _, _ = run(*ds)
+    assert ev == []
+
+
+def test_light_air_then_heavy_air_is_not_a_test_shipment():
+    """Honest air consignments weigh tens of kg at least: a 20 kg one is no test parcel."""
+    c = party("Chicago Synagogue Supplies", "DE")
+    ds = [cartridges(T0, "AEDXB", ["YE", "AE", "DE"], c, mass=20.0),
+          cartridges(T0 + DAY, "AEDXB", ["YE", "AE", "DE"], c, mass=1500.0)]
+    ev, _, _ = run(*ds)
+    assert ev == []
+
+
+def test_state_of_a_busy_trader_stays_bounded():
+    c = party("Chicago Synagogue Supplies", "DE")
+    ds = [cartridges(T0 + i * 2 * H, "AEDXB", ["YE", "AE", "DE"], c) for i in range(24 * 12)]  # 12 per day, 24 days
+    r = Runner(checks=CHECK, out_of_orderness_ms=0)
+    peak = 0
+    for kind, rec, t in as_inputs(*ds):
+        r.feed(kind, rec, t)
+        st = r.states[0]
+        if st:
+            peak = max(peak, len(next(iter(st.values()))["decls"]))
+    r.finish()
+    assert peak <= 12 * 15  # about the horizon (7 + 5 + 2 days), not the whole history
+    assert r.live_keys() == 0

@@ -1,0 +1,165 @@
+"""CrossCheckConsignment: the declaration against the carrier's manifest lines, per house document.
+
+Key: house_document. Inputs: DECLARATION (FILING / AMENDMENT keep the latest version,
+INVALIDATION withdraws it) and MANIFEST_LINE (topology.flatten_manifest: one ManifestLine plus the
+manifest's manifest_id, transport_mode, conveyance_ref, port_of_loading, port_of_discharge,
+filed_at_ms).
+
+Evaluation, once per declaration at its deadline - 1 ms, against every line held for the house
+document (lines of one manifest are summed: a consignment may take several lines):
+
+| code | fires when |
+| --- | --- |
+| MANIFEST_PACKAGES_MISMATCH | a manifest's packages differ from the declaration's |
+| MANIFEST_MASS_MISMATCH | a manifest's gross mass differs by more than `tolerance` (share) |
+| MANIFEST_HS_CHAPTER_MISMATCH | a line's HS code (when given) is in no chapter of the goods |
+| MANIFEST_CONSIGNEE_MISMATCH | a line's consignee name is unrelated (similarity < min_similarity) |
+| MANIFEST_CONTAINER_MISMATCH | a line's container is not among the declared containers |
+| UNDECLARED_CONSIGNMENT | at a line's deadline (its filed_at + decision_delay) no declaration for the house document exists (declaration_id None) |
+
+State is cleared after the last deadline + state_retention.
+"""
+from __future__ import annotations
+
+from transforms.checks._common import due_declarations, make_evidence, upsert_declaration
+from transforms.parties import name_similarity
+from transforms.state_machine import DECLARATION, MANIFEST_LINE, Context, Step, evidence
+
+MAX_LINES = 32  # per house document; a consignment rarely takes more than a few lines
+
+
+def _compact_declaration(r: dict) -> dict:
+    goods = r.get("goods") or ()
+    return {
+        "packages": sum(g.get("packages") or 0 for g in goods),
+        "mass": sum(g.get("gross_mass_kg") or 0.0 for g in goods),
+        "chapters": sorted({(g.get("hs_code") or "")[:2] for g in goods}),
+        "consignee": (r.get("consignee") or {}).get("name") or "",
+        "containers": list(r.get("containers") or ()),
+    }
+
+
+class ConsignmentCheck:
+    """CrossCheckConsignment: declaration vs manifest lines, keyed by house document."""
+
+    name = "CrossCheckConsignment"
+
+    def key_of(self, kind: str, record: dict) -> list[str]:
+        if kind == DECLARATION or kind == MANIFEST_LINE:
+            h = record.get("house_document")
+            return [h] if h else []
+        return []
+
+    def on_event(self, state, kind: str, record: dict, ctx: Context) -> Step:
+        rs = ctx.ruleset
+        if state is None:
+            state = {"house": record.get("house_document") or "", "decls": {}, "pending": [], "inv": [], "lines": [],
+                     "undeclared_done": False, "expire": 0}
+        timers = []
+        if kind == DECLARATION:
+            did = record["declaration_id"]
+            if record.get("message_type") == "INVALIDATION":
+                state["decls"].pop(did, None)
+                if did not in state["inv"]:
+                    state["inv"].append(did)
+                expire = record["filed_at_ms"] + rs.decision_delay_ms + rs.state_retention_ms
+            elif did in state["inv"]:
+                return Step(state)  # an older version arriving after the invalidation
+            else:
+                t = upsert_declaration(state, record, _compact_declaration, rs)
+                if t is None:
+                    return Step(state)
+                timers.append(t)
+                expire = t + 1 + rs.state_retention_ms
+        elif kind == MANIFEST_LINE:
+            line = {
+                "manifest": record.get("manifest_id") or "",
+                "packages": record.get("packages") or 0,
+                "mass": record.get("gross_mass_kg") or 0.0,
+                "hs": record.get("hs_code"),
+                "container": record.get("container"),
+                "consignee": record.get("consignee_name") or "",
+                "filed": record["filed_at_ms"],
+                "route": f"{record.get('port_of_loading')}->{record.get('port_of_discharge')}",
+                "conveyance": record.get("conveyance_ref"),
+            }
+            if line in state["lines"]:
+                return Step(state)  # the same line re-sent
+            if len(state["lines"]) >= MAX_LINES:
+                return Step(state)
+            state["lines"].append(line)
+            deadline = line["filed"] + rs.decision_delay_ms
+            timers.append(deadline)
+            expire = deadline + rs.state_retention_ms
+        else:
+            return Step(state)
+        if expire > state["expire"]:
+            state["expire"] = expire
+            timers.append(expire)
+        return Step(state, [], timers)
+
+    def on_timer(self, state, timestamp_ms: int, ctx: Context) -> Step:
+        if state is None:
+            return Step(None)
+        rs = ctx.ruleset
+        out: list[dict] = []
+        for d in due_declarations(state, timestamp_ms):
+            out.extend(self._compare(d, state["lines"], timestamp_ms, rs))
+            d["done"] = True
+        lines = state["lines"]
+        if lines and not state["undeclared_done"] and not state["decls"]:
+            first_due = min(line["filed"] for line in lines) + rs.decision_delay_ms
+            if first_due <= timestamp_ms:
+                state["undeclared_done"] = True
+                line = min(lines, key=lambda x: x["filed"])
+                out.append(evidence(
+                    None, state["house"], "UNDECLARED_CONSIGNMENT",
+                    f"manifest {line['manifest']} ({line['conveyance']}, {line['route']}) carries this "
+                    f"consignment ({line['packages']} packages, {line['mass']:.0f} kg, consignee "
+                    f"\"{line['consignee']}\") and no declaration was filed for it by the deadline",
+                    timestamp_ms, "CROSS_CHECK",
+                ) | {"points": rs.points["UNDECLARED_CONSIGNMENT"]})
+        if timestamp_ms >= state["expire"]:
+            return Step(None, out)
+        return Step(state, out)
+
+    def _compare(self, d: dict, lines: list, t: int, rs) -> list[dict]:
+        if not lines:
+            return []
+        out = []
+        by_manifest: dict[str, list] = {}
+        for line in lines:
+            by_manifest.setdefault(line["manifest"], []).append(line)
+        tol = rs.param("MANIFEST_MASS_MISMATCH", "tolerance")
+        min_sim = rs.param("MANIFEST_CONSIGNEE_MISMATCH", "min_similarity")
+        fired: dict[str, str] = {}
+        for manifest, group in sorted(by_manifest.items()):
+            packages = sum(x["packages"] for x in group)
+            mass = sum(x["mass"] for x in group)
+            if packages != d["packages"] and "MANIFEST_PACKAGES_MISMATCH" not in fired:
+                fired["MANIFEST_PACKAGES_MISMATCH"] = (
+                    f"manifest {manifest} lists {packages} packages, declaration v{d['v']} {d['packages']}")
+            if d["mass"] > 0 and abs(mass - d["mass"]) / d["mass"] > tol and "MANIFEST_MASS_MISMATCH" not in fired:
+                fired["MANIFEST_MASS_MISMATCH"] = (
+                    f"manifest {manifest} lists {mass:.1f} kg gross, declaration v{d['v']} {d['mass']:.1f} kg "
+                    f"({(mass - d['mass']) / d['mass']:+.0%}, tolerance {tol:.0%})")
+            for x in group:
+                hs = x["hs"]
+                if hs and len(hs) >= 2 and hs[:2] not in d["chapters"] and "MANIFEST_HS_CHAPTER_MISMATCH" not in fired:
+                    fired["MANIFEST_HS_CHAPTER_MISMATCH"] = (
+                        f"manifest {manifest} gives HS {hs} (chapter {hs[:2]}), the declaration's goods are in "
+                        f"chapter(s) {', '.join(d['chapters'])}")
+                c = x["container"]
+                if c and d["containers"] and c not in d["containers"] and "MANIFEST_CONTAINER_MISMATCH" not in fired:
+                    fired["MANIFEST_CONTAINER_MISMATCH"] = (
+                        f"manifest {manifest} puts the consignment in container {c}, declared "
+                        f"{', '.join(d['containers'])}")
+                if "MANIFEST_CONSIGNEE_MISMATCH" not in fired and x["consignee"] and d["consignee"]:
+                    sim = name_similarity(x["consignee"], d["consignee"])
+                    if sim < min_sim:
+                        fired["MANIFEST_CONSIGNEE_MISMATCH"] = (
+                            f"manifest {manifest} names consignee \"{x['consignee']}\", the declaration "
+                            f"\"{d['consignee']}\" (similarity {sim:.0f})")
+        for code, detail in fired.items():
+            out.append(make_evidence(d, code, detail, t, rs))
+        return out

@@ -1,0 +1,212 @@
+"""PartyBehaviour: a consignor's declarations over time (split shipments, test shipments).
+
+Key: entity_key(consignor) (transforms.parties: the trader's name variants key together).
+Input: DECLARATION (FILING / AMENDMENT keep the latest version, INVALIDATION withdraws).
+
+The 2010 printer-cartridge plot: one shipper, the same goods, several routes in a few days,
+after small test shipments. Honest traders keep their lanes (one or two places of loading, one
+itinerary each), so the signal is not "two routes" alone. Evaluation, once per declaration at its
+deadline - 1 ms, over the consignor's declarations of the same HS heading (4 digits) filed within
+window_days of it (before or after: by the deadline every such declaration is known):
+
+| code | fires when |
+| --- | --- |
+| SPLIT_SHIPMENT | they travel by >= min_routes distinct routes (place of loading + itinerary) AND go to >= min_consignees distinct consignees; an established consignor (>= established_min_history declarations before the window) needs >= established_min_routes routes |
+| TEST_SHIPMENT | this one is not itself a parcel (> max_mass_kg) and small shipments of the heading (at most max_mass_kg and max_mass_share of this one's mass) preceded it within window_days |
+
+State keeps each declaration for max(split, test window) + decision delay + retention after its
+filing, then forgets it; the key is cleared when nothing is left.
+"""
+from __future__ import annotations
+
+import bisect
+
+from transforms.checks._common import due_declarations, fmt_time, make_evidence, upsert_declaration
+from transforms.parties import entity_key
+from transforms.state_machine import DECLARATION, Context, Step
+
+DAY_MS = 86_400_000
+MAX_DECLS = 2_000  # per consignor within the horizon; beyond it the oldest are forgotten
+
+
+def _route(r: dict) -> str:
+    return ">".join([r.get("place_of_loading") or "", *(r.get("itinerary") or ())])
+
+
+def _compact_declaration(r: dict) -> dict:
+    goods = r.get("goods") or ()
+    return {
+        "hs4": sorted({(g.get("hs_code") or "")[:4] for g in goods}),
+        "route": _route(r),
+        "pol": r.get("place_of_loading") or "",
+        "ckey": entity_key(r.get("consignee")),
+        "consignee": (r.get("consignee") or {}).get("name") or "",
+        "mass": sum(g.get("gross_mass_kg") or 0.0 for g in goods),
+    }
+
+
+class PartyBehaviourCheck:
+    """PartyBehaviour: split and test shipments, keyed by consignor entity."""
+
+    name = "PartyBehaviour"
+
+    def key_of(self, kind: str, record: dict) -> list[str]:
+        if kind == DECLARATION and record.get("consignor"):
+            return [entity_key(record["consignor"])]
+        return []
+
+    # -- events -----------------------------------------------------------------------------------
+    def on_event(self, state, kind: str, record: dict, ctx: Context) -> Step:
+        if kind != DECLARATION:
+            return Step(state)
+        rs = ctx.ruleset
+        if state is None:
+            state = {"decls": {}, "pending": [], "order": [], "hs4": {}, "forgotten": 0, "inv": [], "expire": 0}
+        did = record["declaration_id"]
+        decls = state["decls"]
+        timers = []
+        if record.get("message_type") == "INVALIDATION":
+            gone = decls.pop(did, None)
+            if gone is not None:
+                _unindex(state, gone)
+            if did not in state["inv"]:
+                state["inv"].append(did)
+            expire = record["filed_at_ms"] + rs.decision_delay_ms + rs.state_retention_ms
+        elif did in state["inv"]:
+            return Step(state)
+        else:
+            cur = decls.get(did)
+            t = upsert_declaration(state, record, _compact_declaration, rs)
+            if t is None:
+                return Step(state)
+            new = decls[did]
+            if new is not cur:
+                if cur is not None:
+                    _unindex(state, cur)
+                _index(state, new)
+            if cur is None or cur["first"] != new["first"]:
+                bisect.insort(state["order"], [new["first"], did])
+            timers.append(t)
+            expire = new["first"] + self._horizon(rs)
+            if len(decls) > MAX_DECLS:
+                self._forget_oldest(state, len(decls) - MAX_DECLS)
+        if expire > state["expire"]:
+            state["expire"] = expire
+            timers.append(expire)
+        return Step(state, [], timers)
+
+    @staticmethod
+    def _horizon(rs) -> int:
+        window = max(rs.param("SPLIT_SHIPMENT", "window_ms"), rs.param("TEST_SHIPMENT", "window_ms"))
+        return window + rs.decision_delay_ms + rs.state_retention_ms
+
+    @staticmethod
+    def _forget_oldest(state: dict, n: int, before: int | None = None) -> None:
+        """Forget the n oldest declarations (or every one filed before `before`)."""
+        order, decls = state["order"], state["decls"]
+        i = 0
+        while i < len(order) and (n > 0 if before is None else order[i][0] < before):
+            first, did = order[i]
+            i += 1
+            d = decls.get(did)
+            if d is None or d["first"] != first:
+                continue  # stale entry
+            del decls[did]
+            _unindex(state, d)
+            state["forgotten"] += 1
+            n -= 1
+        del order[:i]
+
+    # -- timers -----------------------------------------------------------------------------------
+    def on_timer(self, state, timestamp_ms: int, ctx: Context) -> Step:
+        if state is None:
+            return Step(None)
+        rs = ctx.ruleset
+        out: list[dict] = []
+        for d in due_declarations(state, timestamp_ms):
+            out.extend(self._evaluate(d, state, timestamp_ms, rs))
+            d["done"] = True
+        if timestamp_ms >= state["expire"]:
+            return Step(None, out)
+        self._forget_oldest(state, 0, before=timestamp_ms - self._horizon(rs) + 1)
+        return Step(state, out)
+
+    def _evaluate(self, d: dict, state: dict, t: int, rs) -> list[dict]:
+        """SPLIT_SHIPMENT and TEST_SHIPMENT for one declaration. The per-heading index answers
+        the common case (one route per heading, no parcels) without scanning the history."""
+        split_window = rs.param("SPLIT_SHIPMENT", "window_ms")
+        test_window = rs.param("TEST_SHIPMENT", "window_ms")
+        min_routes = rs.param("SPLIT_SHIPMENT", "min_routes")
+        max_kg = rs.param("TEST_SHIPMENT", "max_mass_kg")
+        max_share = rs.param("TEST_SHIPMENT", "max_mass_share")
+        index = state["hs4"]
+        entries = [index[h] for h in d["hs4"] if h in index]
+        maybe_split = any(len(e["routes"]) >= min_routes for e in entries)
+        maybe_test = d["mass"] > max_kg and any(e["min_mass"] <= max_kg for e in entries)
+        if not (maybe_split or maybe_test):
+            return []
+        out = []
+        hs4 = set(d["hs4"])
+        peers = []
+        tests = []
+        for o in state["decls"].values():
+            if o["id"] == d["id"] or hs4.isdisjoint(o["hs4"]):
+                continue
+            gap = o["first"] - d["first"]
+            if abs(gap) <= split_window:
+                peers.append(o)
+            if -test_window <= gap < 0 and o["mass"] <= max_kg and o["mass"] <= max_share * d["mass"]:
+                tests.append(o)
+
+        # SPLIT_SHIPMENT
+        if maybe_split:
+            group = [d, *peers]
+            routes = {x["route"] for x in group}
+            consignees = {x["ckey"] for x in group}
+            history = state["forgotten"] + bisect.bisect_left(state["order"], [d["first"] - split_window])
+            established = history >= rs.param("SPLIT_SHIPMENT", "established_min_history")
+            need = rs.param("SPLIT_SHIPMENT", "established_min_routes") if established else min_routes
+            if len(routes) >= need and len(consignees) >= rs.param("SPLIT_SHIPMENT", "min_consignees"):
+                others = sorted((x for x in peers if x["route"] != d["route"]), key=lambda x: x["first"])
+                detail = (f"{'established' if established else 'new'} consignor ships HS {'/'.join(sorted(hs4))} "
+                          f"by {len(routes)} routes to {len(consignees)} consignees within "
+                          f"{split_window / DAY_MS:g} days: this one via {d['route']}, also "
+                          + "; ".join(f"{x['house']} via {x['route']} ({fmt_time(x['first'])})" for x in others[:3]))
+                out.append(make_evidence(d, "SPLIT_SHIPMENT", detail, t, rs))
+
+        # TEST_SHIPMENT
+        if tests:
+            tests.sort(key=lambda x: x["first"])
+            detail = (f"{len(tests)} small shipment(s) of HS {'/'.join(sorted(hs4))} by the same consignor "
+                      f"in the {test_window / DAY_MS:g} days before this {d['mass']:.0f} kg one: "
+                      + "; ".join(f"{x['house']} ({x['mass']:.1f} kg, {fmt_time(x['first'])})" for x in tests[:3]))
+            out.append(make_evidence(d, "TEST_SHIPMENT", detail, t, rs))
+        return out
+
+
+def _index(state: dict, d: dict) -> None:
+    """Add a declaration to the per-heading summary: routes (with counts) and the smallest mass."""
+    for h in d["hs4"]:
+        e = state["hs4"].get(h)
+        if e is None:
+            e = state["hs4"][h] = {"routes": {}, "min_mass": d["mass"]}
+        e["routes"][d["route"]] = e["routes"].get(d["route"], 0) + 1
+        if d["mass"] < e["min_mass"]:
+            e["min_mass"] = d["mass"]
+
+
+def _unindex(state: dict, d: dict) -> None:
+    for h in d["hs4"]:
+        e = state["hs4"].get(h)
+        if e is None:
+            continue
+        n = e["routes"].get(d["route"], 0) - 1
+        if n > 0:
+            e["routes"][d["route"]] = n
+        else:
+            e["routes"].pop(d["route"], None)
+        if not e["routes"]:
+            del state["hs4"][h]
+        elif d["mass"] <= e["min_mass"]:  # the smallest left: recompute (rare)
+            e["min_mass"] = min((o["mass"] for o in state["decls"].values() if o is not d and h in o["hs4"]),
+                                default=float("inf"))
