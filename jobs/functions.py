@@ -50,14 +50,6 @@ class DecodeAndValidate(ProcessFunction):
         yield kind, record
 
 
-class EventTime:
-    """Timestamp assigner: the event time that intake put on each record."""
-
-    @staticmethod
-    def of(kind: str, record: dict) -> int:
-        return record[intake.TIME_FIELD_BY_KIND[kind]]
-
-
 class RouteToCheck(FlatMapFunction):
     """(kind, record) -> (key, kind, record) for every key the check wants to see it under."""
 

@@ -25,12 +25,6 @@ from jobs.config import JobConfig
 from transforms import intake, topology
 from transforms.state_machine import DECLARATION, EVIDENCE, MANIFEST_LINE
 
-# Operator names in the Flink dashboard, in the domain's words.
-CHECK_OPERATOR_NAMES = {
-    "consignment": "CrossCheckConsignment",
-    "container": "CrossCheckContainer",
-    "party": "PartyBehaviour",
-}
 
 
 def build_job(env, source, sink, config: JobConfig) -> None:
@@ -55,18 +49,19 @@ def build_job(env, source, sink, config: JobConfig) -> None:
     records = decoded.assign_timestamps_and_watermarks(watermarks).name("EventTimeWatermarks")
     records = records.flat_map(_flatten_manifests, output_type=pickled).name("FlattenManifests")
 
-    def run(check, inputs, name):
+    def keyed(check, inputs):
+        """Route inputs to the check's keys and run it there; named after the check."""
         return (
-            inputs.flat_map(RouteToCheck(check), output_type=pickled).name(f"KeyFor{name}")
+            inputs.flat_map(RouteToCheck(check), output_type=pickled).name(f"KeyFor{check.name}")
             .key_by(lambda routed: routed[0], key_type=Types.STRING())
             .process(RunKeyedCheck(check, config.ruleset, config.state_ttl_hours), output_type=pickled)
-            .name(name)
+            .name(check.name)
         )
 
-    evidence = [run(check, records, CHECK_OPERATOR_NAMES.get(check.name, check.name)) for check in topology.CHECKS]
+    evidence = [keyed(check, records) for check in topology.CHECKS]
     declarations = records.filter(lambda kr: kr[0] == DECLARATION).name("Declarations")
     to_assess = declarations.union(*[e.map(_as_evidence_input, output_type=pickled) for e in evidence])
-    assessments = run(topology.ASSESSOR, to_assess, "AssessDeclaration")
+    assessments = keyed(topology.ASSESSOR, to_assess)
     alerts = assessments.filter(lambda a: a["alert"]).name("Alerts")
     sink.attach({"assessments": assessments, "alerts": alerts, "dead_letters": dead_letters})
 

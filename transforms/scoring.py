@@ -66,6 +66,11 @@ class _NoModel:
     def __repr__(self) -> str:
         return "NO_MODEL"
 
+    def __reduce__(self):
+        # Unpickle as the module's singleton: engines ship checks to workers by pickling, and
+        # "is NO_MODEL" must still hold there.
+        return "NO_MODEL"
+
 
 NO_MODEL = _NoModel()
 

@@ -145,3 +145,16 @@ def test_score_bounded_and_outcome_consistent(fired, pick, mode):
 
 def test_every_cross_check_code_has_points():
     assert all(RS.points[c] > 0 for c in CROSS_CHECK_CODES)
+
+
+def test_no_model_stays_the_singleton_across_pickling():
+    import pickle
+
+    import cloudpickle
+
+    from transforms.assessment import DeclarationAssessor
+    from transforms.scoring import NO_MODEL
+
+    assert pickle.loads(pickle.dumps(NO_MODEL)) is NO_MODEL
+    shipped = cloudpickle.loads(cloudpickle.dumps(DeclarationAssessor()))
+    assert shipped.model is NO_MODEL
