@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from generator import data as D
-from generator.world import DAY_MS, HOUR_MS, Forwarder, Lane, World
+from generator.world import DAY_MS, HOUR_MS, AltRoute, Forwarder, Lane, World
+from transforms.parties import name_similarity
 
 MINUTE_MS = 60_000
 
@@ -142,10 +143,12 @@ class Factory:
 
     # -- one consignment ----------------------------------------------------------------------------
     def consignment(self, consignor: dict, lane: Lane, filed_at: int, *, consignee: dict | None = None,
-                    importer=None, goods: list | None = None) -> Consignment:
-        """An honest consignment on `lane`, filed at `filed_at` (ms)."""
+                    importer=None, goods: list | None = None, via: AltRoute | None = None) -> Consignment:
+        """An honest consignment on `lane`, filed at `filed_at` (ms); `via`: the lane's second port
+        of loading instead of its own."""
         r, w = self.rng, self.w
         mode = lane.mode
+        pol, itinerary, route = (via.pol, via.itinerary, via.route) if via else (lane.pol, lane.itinerary, lane.route)
         if importer is None and consignee is None and lane.consignees:
             importer = r.choices(lane.consignees, [i.weight for i in lane.consignees])[0]
         fwd = importer.forwarder if importer is not None else None
@@ -158,7 +161,7 @@ class Factory:
         if mode == "POSTAL":
             declarant = w.postal_operators.get(lane.pod[:2]) or next(iter(w.postal_operators.values()))
             declarant_country = declarant[:2]
-            house = w.postal_item(lane.pol[:2])
+            house = w.postal_item(pol[:2])
         else:
             if fwd is not None:
                 declarant, declarant_country = fwd.party["eori"], fwd.country
@@ -174,13 +177,13 @@ class Factory:
             elif mode == "AIR":
                 house = w.house_awb(fwd)
             else:
-                house = w.cmr(lane.pol[:2], self.yy)
-        c = Consignment(mode=mode, consignor=consignor, consignee=consignee, pol=lane.pol, pod=lane.pod,
-                        itinerary=tuple(lane.itinerary), route=lane.route, goods=goods, filed_at=filed_at,
+                house = w.cmr(pol[:2], self.yy)
+        c = Consignment(mode=mode, consignor=consignor, consignee=consignee, pol=pol, pod=lane.pod,
+                        itinerary=tuple(itinerary), route=route, goods=goods, filed_at=filed_at,
                         declarant_id=declarant, forwarder=fwd, notify=notify,
                         declaration_id=w.lrn(declarant_country, self.yy), house_document=house or "")
         if mode == "SEA":
-            svc = lane.route
+            svc = route
             c.carrier = svc.carrier
             c.master_document = w.master_bill(svc.carrier)
             c.house_document = w.house_bill(fwd, self.yy) if fwd is not None and r.random() < 0.8 else c.master_document
@@ -191,10 +194,10 @@ class Factory:
             next_minute = filed_at - filed_at % MINUTE_MS + MINUTE_MS
             self.set_load(c, next_minute + r.randint(24 * 60, 48 * 60 - 1) * MINUTE_MS)
         elif mode in ("AIR", "POSTAL"):
-            c.dep_ms = lane.route.departure(filed_at + (4 if mode == "AIR" else 6) * HOUR_MS)
-            c.conveyance_ref = lane.route.flight
+            c.dep_ms = route.departure(filed_at + (4 if mode == "AIR" else 6) * HOUR_MS)
+            c.conveyance_ref = route.flight
         else:
-            c.dep_ms = lane.route.sailing(filed_at + 3 * HOUR_MS)
+            c.dep_ms = route.sailing(filed_at + 3 * HOUR_MS)
         return c
 
     def set_load(self, c: Consignment, load_ms: int) -> None:
@@ -205,16 +208,20 @@ class Factory:
 
     # -- honest corrections ---------------------------------------------------------------------------
     def amend(self, c: Consignment) -> None:
-        """The first filing had an error; a full corrected version follows within hours."""
+        """The first filing had an error; a full corrected version follows within hours.
+
+        "packages_both": the shipper's first packing list had another count, and the carrier took
+        it over too: the declaration and the first manifest line both show it, and both are
+        corrected (the carrier's manifest amendment: traffic.Builder._manifests)."""
         r = self.rng
         at = c.filed_at + r.randint(45, 6 * 60) * MINUTE_MS
-        kind = r.choices(["packages", "mass", "description", "address"], [4, 3, 1.5, 1.5])[0]
+        kind = r.choices(["packages", "packages_both", "mass", "description", "address"], [3, 1, 3, 1.5, 1.5])[0]
         first = [dict(g) for g in c.goods]
         v1: dict = {}
-        if kind == "packages" and first[0]["packages"] >= 2:
+        if kind in ("packages", "packages_both") and first[0]["packages"] >= 2:
             p = first[0]["packages"]
             step = max(1, round(p * r.uniform(0.05, 0.2)))
-            wrong = p * 10 if r.random() < 0.3 else max(1, p + r.choice([-1, 1]) * step)
+            wrong = p * 10 if kind == "packages" and r.random() < 0.3 else max(1, p + r.choice([-1, 1]) * step)
             if wrong != p:
                 first[0]["packages"] = wrong
                 v1["goods"] = first
@@ -231,6 +238,101 @@ class Factory:
             consignee["address"] = None
             v1["consignee"] = consignee
         c.amendment = {"at": at, "v1": v1, "kind": kind if "goods" in v1 else "address"}
+
+    def reroute(self, c: Consignment) -> None:
+        """A planned routing change (the carrier adds a transshipment port to the service): the
+        declarant amends the itinerary within hours of the filing, a day or more before the
+        container is loaded, and the container then moves via that port. The ports are those a
+        planted ROUTE_DEVIATION uses; here the amended declaration names the port's country."""
+        r = self.rng
+        cc = c.pol[:2]
+        region = "asia" if cc in D.ASIA else "americas" if cc in D.AMERICAS else "other"
+        allowed = set(c.itinerary) | {c.pol[:2], c.pod[:2]}
+        ports = [p for p in dict.fromkeys(D.DEVIATION_PORTS[region] + D.DEVIATION_PORTS["other"])
+                 if self.ref.country_of(p) not in allowed]
+        port = r.choice(ports)
+        c.amendment = {"at": c.filed_at + r.randint(45, 6 * 60) * MINUTE_MS, "v1": {"itinerary": list(c.itinerary)},
+                       "kind": "itinerary"}
+        c.itinerary = c.itinerary[:-1] + (self.ref.country_of(port),) + c.itinerary[-1:]
+        c.events = {"kind": "deviation", "port": port}
+
+    # -- honest near misses ---------------------------------------------------------------------------
+    def reprice(self, g: dict, ratio: float) -> None:
+        """Price a goods item at `ratio` x the norm of its HS code (a discount or a premium)."""
+        info = self.ref.hs[g["hs_code"][:6]]
+        g["value"] = round(info.unit_value_eur_per_kg * g["gross_mass_kg"] * ratio / D.FX_TO_EUR[g["currency"]], 2)
+
+    def last_minute(self, c: Consignment, end_ms: int) -> None:
+        """Air or road filed 30-90 minutes before the flight or the ferry instead of hours: late,
+        but before loading. Kept as it is if that would move the filing out of the period."""
+        r = self.rng
+        after = c.filed_at + 30 * MINUTE_MS
+        dep = c.route.departure(after) if c.mode == "AIR" else c.route.sailing(after)
+        filed = max(c.filed_at, dep - r.randint(30, 90) * MINUTE_MS)
+        if filed < end_ms:
+            c.filed_at, c.dep_ms = filed, dep
+
+    def name_variant(self, party: dict) -> dict:
+        """The same trader as another filer writes it: a typo, the legal form spelt otherwise or
+        left out, upper case, or punctuation dropped. Stays close to the registered name
+        (similarity at least 92 after normalisation) and as far from the watch list."""
+        r = self.rng
+        name = party["name"]
+        words = name.split()
+        form = next((f for f in sorted(D.LEGAL_FORMS.get(party["country"], ["Ltd"]), key=len, reverse=True)
+                     if name.endswith(" " + f)), None)
+        core = name[: -len(form) - 1] if form else name
+        for _ in range(10):
+            how = r.choice(["typo", "legal form", "case", "punctuation"])
+            if how == "typo":
+                long_words = [i for i, x in enumerate(core.split()) if len(x) >= 6 and x.isalpha()]
+                if not long_words:
+                    continue
+                cw = core.split()
+                i = r.choice(long_words)
+                x = cw[i]
+                j = r.randrange(1, len(x) - 1)
+                op = r.choice(["swap", "drop", "double"])
+                x2 = (x[:j] + x[j + 1] + x[j] + x[j + 2:] if op == "swap" else x[:j] + x[j + 1:] if op == "drop"
+                      else x[:j] + x[j] + x[j:])
+                cw[i] = x2
+                v = " ".join(cw) + (f" {form}" if form else "")
+            elif how == "legal form":
+                if not form:
+                    continue
+                v = r.choice([core, f"{core} {form.upper()}", f"{core} {form.replace('.', '').replace(',', '')}"])
+            elif how == "case":
+                v = name.upper()
+            else:
+                v = " ".join(w.replace(".", "").replace(",", "") for w in words)
+            if v != name and name_similarity(v, name) >= 92 and self.w.guard.ok(v):
+                return dict(party, name=v)
+        return dict(party, name=name.upper())
+
+    def consolidate(self, c: Consignment, consignor: dict, lane: Lane, end_ms: int) -> Consignment | None:
+        """Buyer's consolidation: more goods for the same consignee in the same container (the same
+        supplier's second order, or a supplier loading at the same port), under their own house
+        bill and the consignment's master bill, filed within 4 hours after it. Their container
+        events are the consignment's (owns_events False)."""
+        r, w = self.rng, self.w
+        hi = min(c.filed_at + 4 * HOUR_MS, c.load_ms - 24 * HOUR_MS, end_ms - 1000)
+        if hi < c.filed_at:
+            return None
+        t = r.randint(c.filed_at // 1000, hi // 1000) * 1000
+        hs6 = r.choice(lane.hs)
+        goods = [self.goods_item(hs6, self.mass_target("SEA", hs6, lane.size_q) * r.uniform(0.2, 0.5), "SEA",
+                                 lane.origin, lane.currency)]
+        same_box = replace(lane, pol=c.pol, pod=c.pod, itinerary=c.itinerary, route=c.route, consignees=[], alt=None)
+        p = self.consignment(consignor, same_box, t, consignee=c.consignee, goods=goods)
+        p.forwarder, p.declarant_id, p.notify = c.forwarder, c.declarant_id, c.notify
+        p.containers, p.seals, p.iso_type = list(c.containers), list(c.seals), c.iso_type
+        p.carrier, p.booking, p.master_document = c.carrier, c.booking, c.master_document
+        if c.house_document == c.master_document:
+            c.house_document = w.house_bill(c.forwarder, self.yy)
+        p.house_document = w.house_bill(c.forwarder, self.yy)
+        self.set_load(p, c.load_ms)
+        p.owns_events = False
+        return p
 
     def invalidate(self, c: Consignment) -> None:
         r = self.rng

@@ -301,6 +301,20 @@ NAME_WORDS = {
     "AE": ["Jumeirah", "Deira", "Creekside", "Palm Coast", "Hatta"],
 }
 
+# Syllables of coined trade marks ("Velmaro", "Jinkangda"): when a country's name words are
+# crowded, a new trader takes a mark of 2, 3, 4... syllables, so names never run out.
+COINED_SYLLABLES = {
+    "east": ["an", "bao", "cheng", "da", "fu", "hao", "jin", "kang", "li", "long", "ming", "nan", "ping", "rui",
+             "sheng", "tai", "wei", "xin", "yang", "zhi"],
+    "latin": ["ba", "co", "da", "fe", "ga", "la", "li", "lo", "ma", "mi", "na", "no", "ra", "ri", "ro", "sa", "ta",
+              "te", "va", "ve"],
+    "north": ["berg", "dal", "fel", "ha", "ken", "lin", "mar", "nor", "ost", "rei", "sten", "tor", "vik", "wal",
+              "an", "el", "ing", "ro", "sa", "ven"],
+}
+COINED_STYLE = {"CN": "east", "HK": "east", "TW": "east", "VN": "east", "KR": "east", "JP": "east", "TH": "east",
+                "DE": "north", "NL": "north", "BE": "north", "AT": "north", "SE": "north", "DK": "north",
+                "FI": "north", "GB": "north", "IE": "north", "PL": "north", "CZ": "north", "HU": "north"}
+
 INDUSTRY_WORDS = {
     "electronics": ["Electronics", "Electronic Technology", "Digital Technology", "Tech"],
     "mobile": ["Communication Technology", "Mobile Technology", "Telecom Equipment"],
@@ -464,6 +478,16 @@ DESCRIPTIONS = {
     "520100": ["Raw cotton, not carded or combed", "Cotton lint in bales"],
     "271019": ["Lubricating oils in drums", "Engine oil base stocks", "Hydraulic oils in IBCs"],
     "280300": ["Carbon black N330, in bags", "Carbon black for the rubber industry"],
+}
+
+# Honest descriptions with a word that restricted goods also use ("pistols", "ivory"), in a
+# harmless sense: water pistols are toys, ivory is a colour. A small share of honest filings.
+LOOKALIKE_DESCRIPTIONS = {
+    "950300": ["Water pistols, plastic, assorted colours", "Toy water pistols with pump tank"],
+    "610910": ["Ladies' cotton T-shirts, ivory colour", "T-shirts 100% cotton, ivory and black"],
+    "940360": ["Wooden cabinets, ivory white lacquer finish", "Solid wood dressers, ivory painted"],
+    "640399": ["Ladies' leather boots, ivory", "Leather shoes for women, ivory colour"],
+    "420221": ["Leather handbags, ivory colour", "Ladies' leather shoulder bags, ivory"],
 }
 
 # FCL gross mass range (kg) and box type; goods not listed use (4000, 12000, "45G1").

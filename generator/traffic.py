@@ -17,10 +17,14 @@ sea services with vessels (IMO numbers with check digit), flights, Ro-Ro crossin
 sellers posting parcels to private persons. Traffic: transport modes sea 45% / air 25% / post
 20% / road 10% of filings; filings follow office hours (UTC), quiet weekends and an optional peak
 day. Values are in EUR, or USD for a share of traders (FX table: generator.data.FX_TO_EUR).
+Honest traffic has the near misses of docs/scenarios.md (second ports of loading, itinerary
+changes, value tails, manifest noise and amendments, consolidations, name variants, look-alike
+words, last-minute filings); planted instances carry their one anomaly, at full strength.
 """
 from __future__ import annotations
 
 import calendar
+import hashlib
 import json
 import random
 from datetime import datetime, timezone
@@ -31,11 +35,7 @@ from generator.consignments import MINUTE_MS, Consignment, Factory
 from generator.events import EventFactory
 from generator.scenarios import SCENARIOS
 from generator.world import DAY_MS, HOUR_MS, World
-import hashlib
-
-import fastavro
-
-from schemas.codec import parsed_schema
+from schemas.codec import write_avro_file
 from transforms.dcsa import from_dcsa
 from transforms.reference import load_reference
 
@@ -47,6 +47,18 @@ MODE_SHARES = {"SEA": 0.45, "AIR": 0.25, "POSTAL": 0.20, "ROAD": 0.10}
 AMENDMENT_SHARE = 0.02
 INVALIDATION_SHARE = 0.005
 RANDOM_CONTROL_SHARE = 0.02
+# Honest near misses (docs/scenarios.md, time line): what honest traffic does that a detector
+# must not mistake for a planted scenario. Shares of honest filings unless said otherwise; the
+# second port of loading of a few big traders is in generator.world (SECOND_PORT_SHARE).
+LAST_MINUTE_SHARE = 0.1  # of air and road filings: filed 30-90 minutes before departure
+VALUE_LOW_SHARE = 0.01  # of goods items: priced at 0.5-0.6 x the norm (clearance, discount)
+VALUE_HIGH_SHARE = 0.01  # of goods items: priced at 2-3 x the norm (premium lines)
+LOOKALIKE_SHARE = 0.015  # of goods items whose HS code has one: a harmless "ivory" / "water pistols"
+NAME_VARIANT_SHARE = 0.03  # consignor or consignee filed under a variant of its name
+REROUTE_SHARE = 0.005  # of sea filings: a planned itinerary change, amended before the diversion
+CONSOLIDATION_SHARE = 0.015  # of sea filings: more goods for the same consignee in the same container
+MANIFEST_MASS_NOISE = 0.08  # of manifest lines: gross mass 1-5% off the declaration
+MANIFEST_WORDING = 0.2  # of manifest lines: the goods in other words than the declaration's
 
 # Filing rhythm: weight of each UTC hour (European office hours, Asian afternoon) and weekday.
 HOUR_WEIGHTS = [0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.3, 1.5, 1.5, 1.4, 1.3, 1.2, 1.3, 1.4, 1.4, 1.2, 0.9,
@@ -90,6 +102,7 @@ class Builder:
         self.consignments: list[Consignment] = []
         self.restricted_count = 0
         self._lane_index = {m: list(range(len(v))) for m, v in world.lanes_by_mode.items()}
+        self._by_route: dict | None = None
 
     # -- used by the scenarios --------------------------------------------------------------------
     def sample_time(self) -> int:
@@ -103,22 +116,65 @@ class Builder:
         self.consignments.append(c)
 
     # -- honest traffic ---------------------------------------------------------------------------
-    def honest(self, t: int) -> None:
-        r = self.rng
+    def honest(self, t: int, room: int = 1) -> int:
+        """One honest filing at t (two with a consolidation, if room allows); returns how many."""
+        r, f = self.rng, self.f
         mode = r.choices(list(MODE_SHARES), list(MODE_SHARES.values()))[0]
         consignor, lane = self.pick_lane(mode)
-        c = self.f.consignment(consignor.party, lane, t)
+        importer = r.choices(lane.consignees, [i.weight for i in lane.consignees])[0] if lane.consignees else None
+        via = lane.alt if lane.alt is not None and importer is lane.alt.importer and r.random() < lane.alt.share \
+            else None
+        c = f.consignment(consignor.party, lane, t, importer=importer, via=via)
+        if mode in ("AIR", "ROAD") and r.random() < LAST_MINUTE_SHARE:
+            f.last_minute(c, self.end)
+        for g in c.goods:
+            u = r.random()
+            if u < VALUE_LOW_SHARE:
+                f.reprice(g, r.uniform(0.5, 0.6))
+            elif u < VALUE_LOW_SHARE + VALUE_HIGH_SHARE:
+                f.reprice(g, r.uniform(2.0, 3.0))
+            lookalikes = D.LOOKALIKE_DESCRIPTIONS.get(g["hs_code"][:6])
+            if lookalikes and r.random() < LOOKALIKE_SHARE:
+                g["description"] = r.choice(lookalikes)
+        if r.random() < NAME_VARIANT_SHARE:
+            if mode != "POSTAL" and r.random() < 0.5:  # the carrier keeps the registered name
+                c.line_override = {"consignee_name": c.consignee["name"]}
+                c.consignee = f.name_variant(c.consignee)
+            else:
+                c.consignor = f.name_variant(c.consignor)
         u = r.random()
         if u < AMENDMENT_SHARE:
-            self.f.amend(c)
+            f.amend(c)
         elif u < AMENDMENT_SHARE + INVALIDATION_SHARE:
-            self.f.invalidate(c)
+            f.invalidate(c)
+        elif mode == "SEA" and u < AMENDMENT_SHARE + INVALIDATION_SHARE + REROUTE_SHARE:
+            f.reroute(c)
         elif r.random() < RANDOM_CONTROL_SHARE:
             finding = "NO_FINDING" if r.random() < 0.92 else "IRREGULARITY"
             c.control = {"finding": finding, "category": None,
                          "type": r.choices(["DOCUMENTARY", "SCAN", "PHYSICAL"], [5, 3, 2])[0],
                          "amount": round(r.uniform(20, 400), 2) if finding == "IRREGULARITY" else 0.0}
         self.add(c)
+        if (mode == "SEA" and room > 1 and c.amendment is None and c.invalidated_at is None
+                and c.events["kind"] == "normal" and r.random() < CONSOLIDATION_SHARE):
+            partner = f.consolidate(c, *self._consolidation_partner(consignor, lane, c), self.end)
+            if partner is not None:
+                self.add(partner)
+                return 2
+        return 1
+
+    def _consolidation_partner(self, consignor, lane, c: Consignment) -> tuple:
+        """Who else loads for the consignee: the same supplier (a second order) or, half of the
+        time, another supplier whose own sea lane is the same service (port, hub, port)."""
+        if self._by_route is None:
+            self._by_route = {}
+            for x, ln in self.w.lanes_by_mode["SEA"]:
+                self._by_route.setdefault(ln.route.key, []).append((x, ln))
+        others = [(x, ln) for x, ln in self._by_route.get(c.route.key, []) if x is not consignor]
+        if others and self.rng.random() < 0.5:
+            x, ln = self.rng.choice(others)
+            return x.party, ln
+        return consignor.party, lane
 
     # -- second pass: conveyances, documents, streams ---------------------------------------------------
     def _assign_conveyances(self, cons: list) -> None:
@@ -175,9 +231,18 @@ class Builder:
         return out
 
     def _line(self, c: Consignment) -> dict:
+        """The carrier's line for a consignment: the declared figures, the mass as the carrier
+        weighed it (within 0.7%, or 1-5% off for MANIFEST_MASS_NOISE of the lines), the goods in
+        the shipper's words (other words for MANIFEST_WORDING of them). Planted manifest
+        mismatches keep their one difference and nothing else."""
         r = self.rng
+        noisy = c.scenario != "MANIFEST_MISMATCH"
         packages = sum(g["packages"] for g in c.goods)
-        mass = sum(g["gross_mass_kg"] for g in c.goods) * r.uniform(0.993, 1.007)
+        if noisy and r.random() < MANIFEST_MASS_NOISE:
+            factor = 1 + r.choice([-1, 1]) * r.uniform(0.01, 0.049)
+        else:
+            factor = r.uniform(0.993, 1.007)
+        mass = sum(g["gross_mass_kg"] for g in c.goods) * factor
         mass = round(mass, 1) if mass >= 10 else round(mass, 3)
         hs6 = c.goods[0]["hs_code"][:6]
         u = r.random()
@@ -187,7 +252,10 @@ class Builder:
             hs = hs6 if u < 0.6 else hs6[:4] if u < 0.9 else None
         else:
             hs = hs6 if u < (0.7 if c.mode == "AIR" else 0.8) else None
-        desc = "; ".join(g["description"] for g in c.goods)
+        if noisy and r.random() < MANIFEST_WORDING:
+            desc = "; ".join(self._other_words(g) for g in c.goods)
+        else:
+            desc = "; ".join(g["description"] for g in c.goods)
         if c.mode == "SEA":
             desc = f"{packages} PACKAGES STC {desc.upper()}"
         line = {"master_document": c.master_document, "house_document": c.house_document,
@@ -196,6 +264,14 @@ class Builder:
                 "gross_mass_kg": max(mass, 0.001)}
         line.update(c.line_override)
         return line
+
+    def _other_words(self, g: dict) -> str:
+        """The goods as the shipper's bill of lading puts them: another trade description of the
+        HS code, or the declaration's first words only."""
+        others = [x for x in D.DESCRIPTIONS.get(g["hs_code"][:6], ()) if x != g["description"]]
+        if others and self.rng.random() < 0.6:
+            return self.rng.choice(others)
+        return g["description"].split(",")[0].split("(")[0].strip()
 
     def _manifests(self, cons: list) -> list:
         r = self.rng
@@ -206,7 +282,14 @@ class Builder:
         out = []
         for key, group in groups.items():
             c0 = group[0]
-            lines = [self._line(c) for c in sorted(group, key=lambda c: c.house_document)]
+            lines, fixes = [], []
+            for c in sorted(group, key=lambda c: c.house_document):
+                line = self._line(c)
+                if c.amendment and c.amendment["kind"] == "packages_both":
+                    # the carrier first took over the shipper's first count, then corrects it
+                    fixes.append((c, line))
+                    line = dict(line, packages=sum(g["packages"] for g in c.amendment["v1"]["goods"]))
+                lines.append(line)
             if c0.mode == "SEA":
                 svc, day = c0.route, c0.day
                 vessel = svc.mother(day)
@@ -231,8 +314,14 @@ class Builder:
                        "voyage": f"{route.ferry}{when:%d%m%H%M}", "filed_at_ms": dep - r.randint(30, 90) * MINUTE_MS}
             rec.update({"transport_mode": c0.mode, "port_of_loading": c0.pol, "port_of_discharge": c0.pod,
                         "lines": lines})
-            out.append({k: rec[k] for k in ("manifest_id", "carrier_id", "transport_mode", "conveyance_ref", "voyage",
-                                            "port_of_loading", "port_of_discharge", "lines", "filed_at_ms")})
+            fields = ("manifest_id", "carrier_id", "transport_mode", "conveyance_ref", "voyage", "port_of_loading",
+                      "port_of_discharge", "lines", "filed_at_ms")
+            out.append({k: rec[k] for k in fields})
+            for c, line in fixes:
+                # the carrier's amendment: the manifest again, with the corrected line only, after
+                # both the manifest and the declaration's amendment
+                at = max(rec["filed_at_ms"], c.amendment["at"]) + r.randint(10, 180) * MINUTE_MS
+                out.append({k: rec[k] for k in fields} | {"lines": [line], "filed_at_ms": at})
         out.sort(key=lambda m: (m["filed_at_ms"], m["manifest_id"]))
         return out
 
@@ -276,25 +365,10 @@ class Builder:
                 "dcsa": dcsa, "control_results": controls}
 
 
-def _sorted_keys(x):
-    if isinstance(x, dict):
-        return {k: _sorted_keys(x[k]) for k in sorted(x)}
-    if isinstance(x, list):
-        return [_sorted_keys(v) for v in x]
-    return x
-
-
-def write_avro_file(path, name: str, records: list, sync_key: str) -> int:
-    """schemas.codec.write_avro_file, byte-for-byte reproducible.
-
-    fastavro draws the 16-byte sync marker of a container file at random, and writes the schema
-    into the header with the key order of its parsed dict (which varies between processes); here
-    the marker derives from the seed and stream, and the schema keys are sorted.
-    """
-    marker = hashlib.sha256(sync_key.encode()).digest()[:16]
-    with open(path, "wb") as fh:
-        fastavro.writer(fh, _sorted_keys(parsed_schema(name)), records, codec="deflate", sync_marker=marker)
-    return len(records)
+def _sync_marker(seed: int, stream: str) -> bytes:
+    """The Avro sync marker of one output file: from the seed and the stream, so that the same
+    arguments give the same bytes and another seed gives other markers."""
+    return hashlib.sha256(f"borderflow-generator/{seed}/{stream}".encode()).digest()[:16]
 
 
 def _resolve_rates(rates: dict | None) -> dict:
@@ -346,14 +420,14 @@ def generate(out_dir, *, days: int = 1, seed: int = 7, declarations_per_day: int
             inst = fn(b)
             instances.append({"id": f"{code}-{i + 1:04d}", **inst})
     planted = sum(1 for c in b.consignments if c.declared)
-    for _ in range(max(0, total - planted)):
-        b.honest(clock.sample())
+    remaining = total - planted
+    while remaining > 0:
+        remaining -= b.honest(clock.sample(), room=remaining)
 
     s = b.streams()
-    write_avro_file(out / "declarations.avro", "Declaration", s["declarations"], f"{seed}/declarations")
-    write_avro_file(out / "manifests.avro", "Manifest", s["manifests"], f"{seed}/manifests")
-    write_avro_file(out / "container_events.avro", "ContainerEvent", s["container_events"], f"{seed}/container_events")
-    write_avro_file(out / "control_results.avro", "ControlResult", s["control_results"], f"{seed}/control_results")
+    for stream, schema in (("declarations", "Declaration"), ("manifests", "Manifest"),
+                           ("container_events", "ContainerEvent"), ("control_results", "ControlResult")):
+        write_avro_file(out / f"{stream}.avro", schema, s[stream], sync_marker=_sync_marker(seed, stream))
     with open(out / "container_events.dcsa.jsonl", "w", encoding="utf-8") as fh:
         for event in s["dcsa"]:
             fh.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")

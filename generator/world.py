@@ -7,6 +7,7 @@ and check digits; every UN/LOCODE comes from the reference port list.
 """
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import string
@@ -24,6 +25,16 @@ HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 # Namespace for deterministic ids (uuid5 of a string): DCSA transport calls.
 ID_NAMESPACE = uuid.UUID("6f1d7c62-3b7e-5a52-9a43-1c2f8d0b7e11")
+# Trader names: tries from the country's name words, then tries per length of a coined mark.
+NAME_WORD_TRIES = 90
+COINED_TRIES = 30
+# Consignors' volume weights are Pareto, capped: uncapped, one trader took up to 87% of a mode's
+# filings for some seeds; capped, the largest sea consignor has about 2% of the sea filings.
+TRADER_WEIGHT_CAP = 25.0
+# Big traders (volume weight at least this, about the largest quarter) and the share of their sea
+# lanes that also load at a second port of the country for one of the lane's consignees.
+BIG_TRADER_WEIGHT = 3.0
+SECOND_PORT_SHARE = 0.03
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,6 +190,18 @@ class Lane:
     weight: float
     sector: str
     size_q: float = 0.5  # where this lane's shipments sit in the mode's size range (0..1)
+    alt: "AltRoute | None" = None  # a second port of loading, for one of the usual consignees
+
+
+@dataclass
+class AltRoute:
+    """A big sea trader's second port of loading: same goods, same consignee, another route."""
+
+    pol: str
+    itinerary: tuple
+    route: object  # SeaService
+    importer: object  # Importer: the one consignee that gets goods this way
+    share: float  # of that consignee's consignments on the lane
 
 
 @dataclass
@@ -199,6 +222,7 @@ class World:
         self.guard = WatchGuard(reference.watchlist)
         self._used_ids: set = set()
         self._used_names: set = set()
+        self._name_level: dict = {}  # (country, sector, importer) -> first attempt (crowded)
         self._used_containers: set = set()
         self.sea_services: dict = {}
         self._sea_net: dict = {}
@@ -215,6 +239,7 @@ class World:
             "ROAD": [self._new_road_consignor() for _ in range(max(10, round(n * 0.02)))],
             "POSTAL": [self._new_postal_consignor() for _ in range(max(8, round(n * 0.012)))],
         }
+        self._second_ports()
         self.lanes_by_mode: dict[str, list[Lane]] = {"SEA": [], "AIR": [], "ROAD": [], "POSTAL": []}
         for group in ("SEA_AIR", "ROAD", "POSTAL"):
             for c in self.consignors[group]:
@@ -275,7 +300,24 @@ class World:
         return layout.format(street=r.choice(D.STREETS[country]), n=r.randint(1, 240), n2=r.randint(1, 40),
                              city=city, pc=self._pattern(pc)).replace(" ,", ",").strip().rstrip(",")
 
+    def coined(self, country: str, syllables: int) -> str:
+        """An invented trade mark of `syllables` syllables in the country's style ("Velmaro")."""
+        table = D.COINED_SYLLABLES[D.COINED_STYLE.get(country, "latin")]
+        return "".join(self.rng.choice(table) for _ in range(syllables)).capitalize()
+
+    def _coined_level(self, attempt: int) -> int:
+        """Syllables of the coined mark at a given attempt past the name words: 2, then one more
+        every COINED_TRIES attempts (the space grows twentyfold with each)."""
+        return 2 + (attempt - NAME_WORD_TRIES) // COINED_TRIES
+
     def company_name(self, country: str, sector: str, importer: bool = False) -> str:
+        """A new trader name: never used before (as normalised), far from the watch list.
+
+        The country's name words come first (a family or place name; from the 30th try two of
+        them, from the 60th the firm's town in front); once they are crowded, a coined mark takes
+        the word's place, of 2 syllables, then 3, 4... The space grows without bound, so a name is
+        always found, and every draw comes from the world's rng (deterministic). A crowded
+        (country, sector) starts at the level where it last found a name."""
         r = self.rng
         words = D.NAME_WORDS[country]
         if importer:
@@ -283,18 +325,20 @@ class World:
         else:
             industry = D.INDUSTRY_WORDS.get(sector) or D.INDUSTRY_WORDS["general"]
         local = D.LOCAL_IMPORTER_WORDS.get(country, {}).get(sector) if importer else None
-        for attempt in range(300):
-            w = r.choice(words)
-            if attempt >= 30 or r.random() < 0.12:
-                other = r.choice([x for x in words if x != w] or words)
-                if country in ("CN", "HK", "VN", "JP", "KR", "TW", "TH", "ID", "MY"):
-                    w = f"{w} {r.choice(D.INDUSTRY_WORDS['general'])}" if attempt >= 30 else w
-                else:
-                    w = f"{w} & {other}"
-            if attempt >= 80 and country != "CN":  # crowded name space: the firm's town in its name
-                w = f"{r.choice(D.CITIES[country])[0].split(',')[0].split(' - ')[0]} {w}"
-            if attempt >= 200:
-                w = f"{w} No. {r.randint(2, 9)}"
+        level_key = (country, sector, importer)
+        for attempt in itertools.count(self._name_level.get(level_key, 0)):
+            if attempt < NAME_WORD_TRIES:
+                w = r.choice(words)
+                if attempt >= 30 or r.random() < 0.12:
+                    other = r.choice([x for x in words if x != w] or words)
+                    if country in ("CN", "HK", "VN", "JP", "KR", "TW", "TH", "ID", "MY"):
+                        w = f"{w} {r.choice(D.INDUSTRY_WORDS['general'])}" if attempt >= 30 else w
+                    else:
+                        w = f"{w} & {other}"
+                if attempt >= 60 and country != "CN":  # crowded name space: the firm's town in its name
+                    w = f"{r.choice(D.CITIES[country])[0].split(',')[0].split(' - ')[0]} {w}"
+            else:
+                w = self.coined(country, self._coined_level(attempt))
             ind = r.choice(local) if local and r.random() < 0.5 else r.choice(industry)
             form = r.choice(D.LEGAL_FORMS.get(country, ["Ltd"]))
             if country == "CN":
@@ -314,8 +358,11 @@ class World:
             key = normalise_name(name)
             if key not in self._used_names and self.guard.ok(name):
                 self._used_names.add(key)
+                if attempt >= NAME_WORD_TRIES:
+                    level = self._coined_level(attempt)
+                    self._name_level[level_key] = NAME_WORD_TRIES + (level - 2) * COINED_TRIES
                 return name
-        raise RuntimeError(f"no free company name for {country}/{sector}")
+        raise AssertionError("unreachable")
 
     def party(self, name: str, country: str, *, eori: bool | str = True, aeo: bool | None = None,
               address: bool = True) -> dict:
@@ -348,9 +395,10 @@ class World:
     def _new_forwarder(self) -> Forwarder:
         r = self.rng
         country = self.eu_country()
-        for _ in range(200):
-            word = r.choice(D.NAME_WORDS[country])
-            local, share = D.LOCAL_FORWARDER_WORDS.get(country, ("", 0.0))
+        local, share = D.LOCAL_FORWARDER_WORDS.get(country, ("", 0.0))
+        for attempt in itertools.count():
+            word = r.choice(D.NAME_WORDS[country]) if attempt < NAME_WORD_TRIES else \
+                self.coined(country, self._coined_level(attempt))
             core = local.format(w=word) if r.random() < share else f"{word} {r.choice(D.FORWARDER_WORDS)}"
             name = f"{core} {r.choice(D.LEGAL_FORMS[country])}"
             if normalise_name(name) not in self._used_names and self.guard.ok(name):
@@ -389,7 +437,8 @@ class World:
         sectors = D.EXPORTERS[country][1]
         sector = r.choices(list(sectors), list(sectors.values()))[0]
         name = self.company_name(country, sector)
-        c = Consignor(self.party(name, country, eori=r.random() < 0.35), country, weight=r.paretovariate(1.2))
+        c = Consignor(self.party(name, country, eori=r.random() < 0.35), country,
+                      weight=min(TRADER_WEIGHT_CAP, r.paretovariate(1.2)))
         first = self._lane(c, sector, None, set())
         if first is None:
             return self._new_seaair_consignor()
@@ -405,6 +454,23 @@ class World:
                 first.weight, second.weight = 0.65, 0.35
                 c.lanes.append(second)
         return c
+
+    def _second_ports(self) -> None:
+        """SECOND_PORT_SHARE of the big traders' sea lanes (at least one) also load at a second
+        port of the country, for one of the lane's usual consignees, via the same hub (if any) to
+        the same port of unloading: the same HS heading then travels by two routes to one
+        consignee."""
+        r = self.rng
+        big = [(c, lane) for c in self.consignors["SEA_AIR"] if c.weight >= BIG_TRADER_WEIGHT
+               for lane in c.lanes if lane.mode == "SEA" and lane.consignees and len(D.SEA_POL[c.country]) > 1]
+        if not big:
+            return
+        for c, lane in r.sample(big, max(1, round(SECOND_PORT_SHARE * len(big)))):
+            svc = lane.route
+            pol = r.choice([p for p in D.SEA_POL[c.country] if p != lane.pol])
+            itinerary = (c.country,) + ((self.ref.country_of(svc.hub),) if svc.hub else ()) + (lane.pod[:2],)
+            lane.alt = AltRoute(pol, itinerary, self.sea_service(pol, svc.hub, lane.pod), r.choice(lane.consignees),
+                                r.uniform(0.25, 0.5))
 
     def _lane(self, c: Consignor, sector: str, first: Lane | None, used_hs4: set) -> Lane | None:
         r = self.rng
@@ -452,7 +518,7 @@ class World:
         sectors = D.ROAD_EXPORTERS[country][1]
         sector = r.choices(list(sectors), list(sectors.values()))[0]
         c = Consignor(self.party(self.company_name(country, sector), country, eori=r.random() < 0.6), country,
-                      weight=r.paretovariate(1.3))
+                      weight=min(TRADER_WEIGHT_CAP, r.paretovariate(1.3)))
         pol, pod, served = r.choice(D.ROAD_ROUTES[country])
         hs = r.sample(D.SECTORS[sector][0], r.randint(1, len(D.SECTORS[sector][0])))
         consignees = self.importers_for(served, sector, r.choices((1, 2, 3), (3, 2, 1))[0])
@@ -467,7 +533,7 @@ class World:
         country = r.choices(countries, list(D.POSTAL_EXPORTERS.values()))[0]
         name = self.company_name(country, "ecommerce")
         c = Consignor(self.party(name, country, eori=r.random() < 0.5, aeo=False), country,
-                      weight=r.paretovariate(1.1))
+                      weight=min(TRADER_WEIGHT_CAP, r.paretovariate(1.1)))
         hs = r.sample(D.POSTAL_HS, r.randint(2, 4))
         route = r.choices(*zip(*self.air_network(country, postal=True)))[0]
         pol, pod, hub = route.pol, route.pod, route.hub_country

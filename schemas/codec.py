@@ -207,8 +207,31 @@ def decode(name: str, data: bytes) -> dict:
     return record
 
 
-def write_avro_file(path: str | Path, name: str, records: Iterable[dict]) -> int:
-    """Write records to an Avro object container file; returns how many were written."""
+def write_avro_file(path: str | Path, name: str, records: Iterable[dict], sync_marker: bytes | None = None) -> int:
+    """Write records to an Avro object container file (deflate); returns how many were written.
+
+    The bytes depend only on the arguments: the header's schema is the standalone schema of
+    `name` as plain JSON with sorted keys (no fastavro bookkeeping keys, no dependence on dict
+    order or PYTHONHASHSEED), and the 16-byte sync marker is `sync_marker` or, when None, derived
+    from the schema name (fastavro would draw it at random). Any Avro reader reads the file: the
+    marker is only required to be 16 bytes that the writer repeats after every block.
+    """
+    import hashlib
+
+    if sync_marker is None:
+        sync_marker = hashlib.sha256(f"borderflow/{name}".encode()).digest()[:16]
+    if not isinstance(sync_marker, (bytes, bytearray)) or len(sync_marker) != 16:
+        raise ValueError(f"sync_marker must be 16 bytes, got {sync_marker!r}")
+
+    def plain(node: Any) -> Any:
+        # fastavro's "__..." bookkeeping keys dropped, dict keys sorted; lists (a record's
+        # fields, a union's branches) keep their order
+        if isinstance(node, dict):
+            return {k: plain(node[k]) for k in sorted(node) if not k.startswith("__")}
+        if isinstance(node, list):
+            return [plain(v) for v in node]
+        return node
+
     count = 0
 
     def counted():
@@ -218,7 +241,7 @@ def write_avro_file(path: str | Path, name: str, records: Iterable[dict]) -> int
             yield r
 
     with open(path, "wb") as out:
-        fastavro.writer(out, parsed_schema(name), counted(), codec="deflate")
+        fastavro.writer(out, plain(parsed_schema(name)), counted(), codec="deflate", sync_marker=bytes(sync_marker))
     return count
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -14,13 +15,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.data import FX_TO_EUR
-from generator.traffic import DEFAULT_RATES, DEFAULT_START_MS, MODE_SHARES, generate
-from generator.world import is_valid_imo
-from schemas.codec import read_avro_file
+import fastavro
+from avro.datafile import DataFileReader
+from avro.io import DatumReader
+
+from generator.data import FX_TO_EUR, LOOKALIKE_DESCRIPTIONS
+from generator.traffic import DEFAULT_RATES, DEFAULT_START_MS, MODE_SHARES, _sync_marker, generate
+from generator.world import World, is_valid_imo
+from schemas.codec import parsed_schema, read_avro_file, write_avro_file
 from transforms.codes import is_valid_container_number
 from transforms.dcsa import from_dcsa
-from transforms.parties import WatchlistMatcher, name_similarity
+from transforms.parties import WatchlistMatcher, entity_key, name_similarity, normalise_name
 from transforms.reference import load_reference
 from transforms.validation import VALIDATORS
 
@@ -32,6 +37,17 @@ REF = load_reference()
 RESTRICTED_WORDS = re.compile(r"ammonium nitrate|chlorate|ephedrin|explosive|ammunition|rifle|ivory|cartridges for "
                               r"pistols", re.I)
 RESTRICTED_CATEGORIES = {"PRECURSOR", "EXPLOSIVES", "WEAPONS", "WILDLIFE"}
+LOOKALIKES = {x for v in LOOKALIKE_DESCRIPTIONS.values() for x in v}
+
+
+def restricted_words(description: str) -> bool:
+    """A restricted word outside the harmless honest look-alikes ("water pistols", "ivory colour")."""
+    return description not in LOOKALIKES and bool(RESTRICTED_WORDS.search(description))
+
+
+def related(a: dict, b: dict) -> bool:
+    """Two party records of one trader: same country, names the same up to a filer's variant."""
+    return a["country"] == b["country"] and name_similarity(a["name"], b["name"]) >= 90
 
 
 class Data:
@@ -50,11 +66,17 @@ class Data:
         self.latest = {k: max(v, key=lambda d: d["version"]) for k, v in self.versions.items()}
         self.first = {k: min(v, key=lambda d: d["version"]) for k, v in self.versions.items()}
         self.invalidated = {k for k, d in self.latest.items() if d["message_type"] == "INVALIDATION"}
-        self.lines = {}
+        # house document -> its (manifest, line) filings in time order; a later filing of the same
+        # manifest (a carrier's amendment) supersedes the line: self.lines holds the latest
+        self.line_filings = defaultdict(list)
         for m in self.manifests:
+            houses = [line["house_document"] for line in m["lines"]]
+            assert len(houses) == len(set(houses)), "one line per house document in a manifest filing"
             for line in m["lines"]:
-                assert line["house_document"] not in self.lines, "one manifest line per house document"
-                self.lines[line["house_document"]] = (m, line)
+                self.line_filings[line["house_document"]].append((m, line))
+        for house, filings in self.line_filings.items():
+            assert len({m["manifest_id"] for m, _ in filings}) == 1, "a house document is on one manifest"
+        self.lines = {house: filings[-1] for house, filings in self.line_filings.items()}
         self.events_by_container = defaultdict(list)
         for e in self.events:
             self.events_by_container[e["equipment_reference"]].append(e)
@@ -73,6 +95,14 @@ def gen(tmp_path_factory) -> Data:
     return Data(out, truth)
 
 
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Data:
+    """A day at full volume, for the rarer honest behaviours."""
+    out = tmp_path_factory.mktemp("big")
+    truth = generate(out, days=1, seed=7, declarations_per_day=3000)
+    return Data(out, truth)
+
+
 # -- determinism ---------------------------------------------------------------------------------
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path, gen):
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
@@ -88,13 +118,80 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path, gen):
 def test_same_bytes_in_another_process(tmp_path):
     """Nothing depends on hash randomisation (set order, fastavro's schema dicts) or the clock."""
     generate(tmp_path / "here", days=1, seed=8, declarations_per_day=120)
-    code = ("import sys; from generator.traffic import generate; "
-            "generate(sys.argv[1], days=1, seed=8, declarations_per_day=120)")
+    write_avro_file(tmp_path / "here" / "codec.avro", "Declaration", read_avro_file(tmp_path / "here" / FILES[0]))
+    code = ("import sys; from generator.traffic import generate; from schemas.codec import *; "
+            "generate(sys.argv[1], days=1, seed=8, declarations_per_day=120); "
+            "write_avro_file(sys.argv[1] + '/codec.avro', 'Declaration', "
+            "read_avro_file(sys.argv[1] + '/declarations.avro'))")
     env = dict(os.environ, PYTHONHASHSEED="12345")
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env,
                    cwd=Path(__file__).resolve().parents[2])
-    for name in FILES:
+    for name in FILES + ["codec.avro"]:
         assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "there" / name).read_bytes(), name
+
+
+def _header_sync(path: Path) -> bytes:
+    """The file's sync marker (from its header), checked to follow every block too."""
+    data = path.read_bytes()
+    with open(path, "rb") as f:
+        r = fastavro.reader(f)
+        sync = r._header["sync"]
+    assert data.count(sync) >= 2  # after the header and after every block
+    return sync
+
+
+def test_avro_files_are_standard_and_reproducible(gen, tmp_path):
+    """The generator writes through schemas.codec.write_avro_file: any Avro reader (here the Apache
+    one) reads the files; the header schema is plain sorted JSON; the marker comes from the seed."""
+    for stream, schema in (("declarations", "Declaration"), ("manifests", "Manifest"),
+                           ("container_events", "ContainerEvent"), ("control_results", "ControlResult")):
+        path = gen.out / f"{stream}.avro"
+        if stream in ("manifests", "control_results"):  # the Apache reader is slow: the small ones
+            with open(path, "rb") as f:
+                assert sum(1 for _ in DataFileReader(f, DatumReader())) == len(list(read_avro_file(path)))
+        with open(path, "rb") as f:
+            header = json.loads(fastavro.reader(f).metadata["avro.schema"])
+        text = json.dumps(header)
+        assert "__" not in text and text == json.dumps(header, sort_keys=True)
+        assert _header_sync(path) == _sync_marker(11, stream)
+    # the codec alone: the marker from the name, or the one given (16 bytes, else ValueError)
+    recs = list(read_avro_file(gen.out / "declarations.avro"))[:300]  # several blocks
+    a, b, c = tmp_path / "a.avro", tmp_path / "b.avro", tmp_path / "c.avro"
+    assert write_avro_file(a, "Declaration", iter(recs)) == len(recs)
+    write_avro_file(b, "Declaration", recs)
+    write_avro_file(c, "Declaration", recs, sync_marker=bytes(range(16)))
+    assert a.read_bytes() == b.read_bytes() != c.read_bytes()
+    assert _header_sync(c) == bytes(range(16))
+    assert list(read_avro_file(a)) == list(read_avro_file(c)) == recs
+    with open(c, "rb") as f:
+        assert sum(1 for _ in DataFileReader(f, DatumReader())) == len(recs)
+    for bad in (b"", b"short", bytes(17)):
+        with pytest.raises(ValueError):
+            write_avro_file(tmp_path / "x.avro", "Declaration", recs, sync_marker=bad)
+    with open(a, "rb") as f:
+        assert fastavro.parse_schema(fastavro.reader(f).writer_schema, named_schemas={})
+    assert parsed_schema("Declaration")  # untouched by the writer
+
+
+# -- trader names ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed,volume", [(0, 200), (11, 3000), (4242, 12000)])
+def test_trader_names_never_run_out(seed, volume):
+    """Name pools are combinatorial: the smallest (country, sector) pools give thousands of
+    distinct names (the old pools ran dry at a few hundred), far from the watch list, and the
+    same seed gives the same names."""
+    def names(w):
+        out = [w.new_consignor(country, sector)["name"]
+               for country, sector, n in (("TZ", "crafts", 800), ("EG", "fertiliser", 300), ("YE", "printing", 200))
+               for _ in range(n)]
+        return out + [w.new_importer("AT", "staples").party["name"] for _ in range(300)]
+
+    w = World(REF, random.Random(f"borderflow-world-{seed}"), volume)
+    got = names(w)
+    every = got + [c.party["name"] for group in w.consignors.values() for c in group]
+    assert len({normalise_name(x) for x in every}) == len(every)
+    matcher = WatchlistMatcher(REF.watchlist, threshold=80)
+    assert not any(matcher.match(x) for x in got[::7])
+    assert names(World(REF, random.Random(f"borderflow-world-{seed}"), volume)) == got
 
 
 def test_rates_are_checked_and_zero_disables(tmp_path):
@@ -178,18 +275,24 @@ def _norm(hs6: str):
 
 
 def test_honest_goods_values_and_masses(gen):
+    ratios = []
     for d in gen.honest:
         for g in d["goods"]:
             info = _norm(g["hs_code"][:6])
             assert info.category in ("GENERAL", "COUNTERFEIT_PRONE", "EXCISE"), g["hs_code"]
             unit = g["value"] * FX_TO_EUR[g["currency"]] / g["gross_mass_kg"]
-            assert 0.5 <= unit / info.unit_value_eur_per_kg <= 2.0, (d["declaration_id"], g)
+            ratios.append(unit / info.unit_value_eur_per_kg)
+            # log-normal within 0.6-1.7, and a tail: discounts at 0.5-0.6, premium lines at 2-3
+            assert 0.49 <= ratios[-1] <= 3.01, (d["declaration_id"], g)
             kpp = g["gross_mass_kg"] / g["packages"]
             assert info.kg_per_package_min <= kpp <= info.kg_per_package_max, (d["declaration_id"], g)
-            assert not RESTRICTED_WORDS.search(g["description"])
+            assert not restricted_words(g["description"])
         if d["transport_mode"] == "POSTAL":
             assert all(g["packages"] == 1 and g["gross_mass_kg"] <= 2.0 for g in d["goods"])
             assert d["consignee"]["eori"] is None  # private persons
+    n = len(ratios)
+    assert 0.003 * n < sum(r < 0.595 for r in ratios) < 0.03 * n
+    assert 0.003 * n < sum(r > 1.95 for r in ratios) < 0.03 * n
 
 
 def test_honest_mode_shares_and_rhythm(tmp_path):
@@ -242,6 +345,7 @@ def test_honest_sea_consignments_follow_the_time_line(gen):
 
 
 def test_honest_manifest_lines_agree_with_declarations(gen):
+    off, reworded, variants, n = [], 0, 0, 0
     for d in gen.honest:
         did, house = d["declaration_id"], d["house_document"]
         if did in gen.invalidated:
@@ -254,16 +358,30 @@ def test_honest_manifest_lines_agree_with_declarations(gen):
         assert m["conveyance_ref"] == d["conveyance_ref"] and line["master_document"] == d["master_document"]
         assert line["packages"] == sum(g["packages"] for g in d["goods"])
         mass = sum(g["gross_mass_kg"] for g in d["goods"])
-        assert abs(line["gross_mass_kg"] - mass) <= 0.02 * mass + 0.001
+        assert abs(line["gross_mass_kg"] - mass) <= 0.05 * mass + 0.001
+        off.append(abs(line["gross_mass_kg"] - mass) / mass)
         if line["hs_code"]:
             assert line["hs_code"][:2] in {g["hs_code"][:2] for g in d["goods"]}
-        assert line["consignee_name"] == d["consignee"]["name"]
+        # the carrier's name for the consignee, or a filer's variant of it
+        assert name_similarity(line["consignee_name"], d["consignee"]["name"]) >= 90
+        variants += line["consignee_name"] != d["consignee"]["name"]
         assert line["container"] == (d["containers"][0] if d["containers"] else None)
-        assert d["filed_at_ms"] - DAY <= m["filed_at_ms"] <= gen.first[did]["filed_at_ms"] + 2 * DAY
+        first_m = gen.line_filings[house][0][0]
+        assert d["filed_at_ms"] - DAY <= first_m["filed_at_ms"] <= gen.first[did]["filed_at_ms"] + 2 * DAY
+        words = line["description"].split(" STC ", 1)[-1].casefold()
+        reworded += words != "; ".join(g["description"] for g in d["goods"]).casefold()
+        n += 1
+    assert 0.03 * n < sum(x > 0.009 for x in off) < 0.15 * n  # mass 1-5% off on a share of the lines
+    assert 0.1 * n < reworded < 0.35 * n  # the goods in other words
+    assert variants >= 3
 
 
 def test_manifests_group_one_conveyance_and_voyage(gen):
-    keys = [(m["conveyance_ref"], m["voyage"]) for m in gen.manifests]
+    header = {}
+    for m in gen.manifests:  # a manifest id filed again is the carrier's amendment: same header
+        h = {k: v for k, v in m.items() if k not in ("lines", "filed_at_ms")}
+        assert header.setdefault(m["manifest_id"], h) == h
+    keys = [(h["conveyance_ref"], h["voyage"]) for h in header.values()]
     assert len(keys) == len(set(keys))
     assert max(len(m["lines"]) for m in gen.manifests if m["transport_mode"] == "SEA") >= 5
     for m in gen.manifests:
@@ -284,6 +402,48 @@ def test_amendments_and_invalidations(gen):
     for k in amended:
         v1, v2 = sorted(gen.versions[k], key=lambda d: d["version"])
         assert v1 != dict(v2, version=1, message_type="FILING", filed_at_ms=v1["filed_at_ms"])
+
+
+def _packages(goods):
+    return sum(g["packages"] for g in goods)
+
+
+def test_manifest_amendments_follow_declaration_amendments(big):
+    """A packages count fixed on both sides: the declaration's v1 and the carrier's first line
+    agree, and both are corrected (declaration v2, then the manifest filed again with the line)."""
+    n = 0
+    for house, filings in big.line_filings.items():
+        if len(filings) == 1:
+            continue
+        n += 1
+        (m1, first), (m2, fixed) = filings
+        assert m1["manifest_id"] == m2["manifest_id"] and m1["filed_at_ms"] < m2["filed_at_ms"]
+        assert len(m2["lines"]) == 1 and fixed == dict(first, packages=fixed["packages"])
+        (did,) = [k for k, d in big.latest.items() if d["house_document"] == house]
+        v1, v2 = sorted(big.versions[did], key=lambda d: d["version"])
+        assert v2["message_type"] == "AMENDMENT" and did not in big.scenario_of
+        assert first["packages"] == _packages(v1["goods"]) != fixed["packages"] == _packages(v2["goods"])
+        assert m2["filed_at_ms"] > v2["filed_at_ms"]
+    assert n >= 1
+
+
+def test_itinerary_amended_before_the_diversion(big):
+    """A planned routing change: v2 adds a transshipment country before any event, and the
+    container then calls there; the first version never saw it."""
+    n = 0
+    for did, versions in big.versions.items():
+        v = sorted(versions, key=lambda d: d["version"])
+        if len(v) < 2 or v[0]["itinerary"] == v[1]["itinerary"] or v[1]["message_type"] != "AMENDMENT":
+            continue
+        n += 1
+        v1, v2 = v
+        added = set(v2["itinerary"]) - set(v1["itinerary"])
+        assert len(added) == 1 and did not in big.scenario_of
+        evs = big.events_by_container[v2["containers"][0]]
+        there = [e for e in evs if REF.country_of(e["location"]) in added]
+        assert [e["event_type_code"] for e in there] == ["DISC", "LOAD"]
+        assert v2["filed_at_ms"] < min(e["event_time_ms"] for e in evs if e["event_type_code"] == "LOAD")
+    assert n >= 1
 
 
 def test_codes_are_valid_everywhere(gen):
@@ -314,22 +474,64 @@ def test_honest_names_do_not_resemble_the_watch_list(gen):
 
 def test_honest_traders_keep_their_lanes(gen):
     routes = defaultdict(set)
-    routes_per_heading = defaultdict(set)
-    consignees_per_container = defaultdict(set)
+    by_heading = defaultdict(lambda: defaultdict(set))  # (consignor, HS4) -> route -> consignees
+    consignees_per_container = defaultdict(list)
     for d in gen.honest:
+        if d["itinerary"] != gen.first[d["declaration_id"]]["itinerary"]:
+            continue  # a planned routing change, amended (test_itinerary_amended_before_the_diversion)
         key = d["consignor"]["name"]
         route = (d["place_of_loading"], tuple(d["itinerary"]))
         routes[key].add(route)
         for g in d["goods"]:
-            routes_per_heading[(key, g["hs_code"][:4])].add(route)
+            by_heading[(key, g["hs_code"][:4])][route].add(normalise_name(d["consignee"]["name"]))
         for c in d["containers"]:
-            consignees_per_container[c].add(d["consignee"]["name"])
-    assert max(len(r) for r in routes.values()) <= 2
-    assert max(len(r) for r in routes_per_heading.values()) == 1
-    assert max(len(c) for c in consignees_per_container.values()) == 1
-    assert sum(len(r) == 2 for r in routes.values()) >= 5
+            consignees_per_container[c].append(d["consignee"])
+    assert max(len(r) for r in routes.values()) <= 3
+    for heading, per_route in by_heading.items():
+        # one route per heading, or a big trader's second port of loading for one consignee
+        assert len(per_route) <= 2, heading
+        if len(per_route) == 2:
+            (pol_a, it_a), (pol_b, it_b) = per_route
+            assert pol_a != pol_b and pol_a[:2] == pol_b[:2] and it_a == it_b
+            assert min(len(c) for c in per_route.values()) == 1
+    for parties in consignees_per_container.values():  # several house bills: one consignee
+        assert all(related(parties[0], p) for p in parties[1:])
+    assert sum(len(c) > 1 for c in consignees_per_container.values()) >= 3
+    assert sum(len(r) >= 2 for r in routes.values()) >= 5
     repeat = [k for k in routes if sum(d["consignor"]["name"] == k for d in gen.honest) >= 3]
     assert len(repeat) >= 20  # traders trade repeatedly
+
+
+def test_honest_near_misses_occur(big):
+    """What honest traffic does near a planted signal (docs/scenarios.md, time line), at its rate."""
+    honest = [d for d in big.honest if d["declaration_id"] not in big.invalidated]
+    # a big trader's second port of loading: one heading, two routes, to one consignee
+    per_heading = defaultdict(lambda: defaultdict(set))
+    for d in honest:
+        if d["itinerary"] == big.first[d["declaration_id"]]["itinerary"]:
+            for g in d["goods"]:
+                per_heading[(d["consignor"]["name"], g["hs_code"][:4])][d["place_of_loading"]].add(
+                    entity_key(d["consignee"]))
+    two = [v for v in per_heading.values() if len(v) == 2]
+    assert two and all(set.intersection(*v.values()) or min(map(len, v.values())) == 1 for v in two)
+    # several house bills of one consignee in one container
+    by_container = defaultdict(list)
+    for d in honest:
+        for c in d["containers"]:
+            by_container[c].append(d)
+    shared = [ds for ds in by_container.values() if len(ds) > 1]
+    assert 5 <= len(shared) and all(len({x["house_document"] for x in ds}) == len(ds) for ds in shared)
+    # air and road filed within the hour before the carrier's manifest (30-90 min before departure)
+    air_road = [d for d in honest if d["transport_mode"] in ("AIR", "ROAD")]
+    late = [d for d in air_road if big.line_filings[d["house_document"]][0][0]["filed_at_ms"]
+            - big.first[d["declaration_id"]]["filed_at_ms"] < HOUR]
+    assert 0.04 * len(air_road) < len(late) < 0.2 * len(air_road)
+    # harmless look-alike words, name variants on the declaration (the manifest keeps the name)
+    assert sum(any(g["description"] in LOOKALIKES for g in d["goods"]) for d in honest) >= 1
+    variants = [d for d in honest if big.lines[d["house_document"]][1]["consignee_name"] != d["consignee"]["name"]]
+    assert 0.005 * len(honest) < len(variants) < 0.03 * len(honest)
+    assert all(related(d["consignee"], {"name": big.lines[d["house_document"]][1]["consignee_name"],
+                                        "country": d["consignee"]["country"]}) for d in variants)
 
 
 def test_control_results(gen):
@@ -355,11 +557,11 @@ def anomalies(gen: Data, d: dict, matcher: WatchlistMatcher) -> set:
     found = set()
     for g in d["goods"]:
         info = REF.hs.get(g["hs_code"][:6])
-        if info is None or info.category in RESTRICTED_CATEGORIES or RESTRICTED_WORDS.search(g["description"]):
+        if info is None or info.category in RESTRICTED_CATEGORIES or restricted_words(g["description"]):
             found.add("RESTRICTED_GOODS")
         if info is not None:
             ratio = g["value"] * FX_TO_EUR[g["currency"]] / g["gross_mass_kg"] / info.unit_value_eur_per_kg
-            if ratio < 0.5:
+            if ratio < 0.45:
                 found.add("UNDERVALUATION")
             kpp = g["gross_mass_kg"] / g["packages"]
             if not info.kg_per_package_min <= kpp <= info.kg_per_package_max:
@@ -376,7 +578,7 @@ def anomalies(gen: Data, d: dict, matcher: WatchlistMatcher) -> set:
         if (line["packages"] != sum(g["packages"] for g in d["goods"])
                 or abs(line["gross_mass_kg"] - mass) > 0.1 * mass
                 or (line["hs_code"] and line["hs_code"][:2] not in {g["hs_code"][:2] for g in d["goods"]})
-                or line["consignee_name"] != d["consignee"]["name"]
+                or name_similarity(line["consignee_name"], d["consignee"]["name"]) < 75
                 or line["container"] != (d["containers"][0] if d["containers"] else None)):
             found.add("MANIFEST_MISMATCH")
     for c in d["containers"]:
@@ -393,9 +595,9 @@ def anomalies(gen: Data, d: dict, matcher: WatchlistMatcher) -> set:
         laden = [e["seals"] for e in evs if e["empty_indicator"] == "LADEN"]
         if any(s != laden[0] for s in laden):
             found.add("SEAL_TAMPERING")
-        others = {x["consignee"]["name"] for x in gen.latest.values()
-                  if c in x["containers"] and abs(gen.first[x["declaration_id"]]["filed_at_ms"] - t) <= 7 * DAY}
-        if len(others) > 1:
+        others = [x["consignee"] for x in gen.latest.values()
+                  if c in x["containers"] and abs(gen.first[x["declaration_id"]]["filed_at_ms"] - t) <= 7 * DAY]
+        if any(not related(d["consignee"], o) for o in others):
             found.add("CONTAINER_REUSE")
     return found
 
