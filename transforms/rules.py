@@ -10,7 +10,7 @@ hot path are dict/set lookups and one precompiled regular expression, never YAML
 compilation per record.
 
     rs = load_ruleset()                 # transforms/rulesets/default.yaml
-    rs = load_ruleset("2026.11-1")      # transforms/rulesets/2026.11-1.yaml
+    rs = load_ruleset("2026.11-2")      # the file declaring that version (here default.yaml)
     rs.points["UNDERVALUATION"]         # 60
     rs.param("CONTAINER_REUSE", "window_days")
 """
@@ -131,6 +131,8 @@ class RuleSet:
     # model
     model_weight: float
     source: str = ""
+    # deductive.harmless_contexts: (normalised context, compiled re.Pattern), in file order
+    harmless_contexts: tuple = ()
 
     def param(self, code: str, name: str) -> Any:
         return self.cross_checks[code][name]
@@ -145,14 +147,23 @@ class RuleSet:
         return None
 
     def restricted_keywords_in(self, text: str) -> list[KeywordRule]:
-        """Restricted keyword rules whose phrase occurs (as whole words) in a text."""
+        """Restricted keyword rules whose phrase occurs (as whole words) in a text, outside the
+        harmless contexts ("water pistols", "ivory colour"): an occurrence inside a context match
+        is excused, another occurrence in the same text is not."""
         if self.keyword_regex is None or not text:
             return []
         found = []
+        excused = None  # spans of the harmless contexts, computed only when a phrase occurs
         for m in self.keyword_regex.finditer(text):
             rule = self.keyword_rules.get(_phrase_key(m.group(0)))
-            if rule is not None and rule not in found:
-                found.append(rule)
+            if rule is None or rule in found:
+                continue
+            if self.harmless_contexts:
+                if excused is None:
+                    excused = [c.span() for _, rx in self.harmless_contexts for c in rx.finditer(text)]
+                if any(a <= m.start() and m.end() <= b for a, b in excused):
+                    continue
+            found.append(rule)
         return found
 
     def to_eur(self, amount: float, currency: str) -> float | None:
@@ -257,7 +268,7 @@ def ruleset_from_dict(d: Any, source: str = "") -> RuleSet:
 
     # deductive
     ded = _get(d, "deductive", "", dict)
-    _unknown_keys(ded, {"restricted_hs", "restricted_keywords", "watchlist"}, "deductive")
+    _unknown_keys(ded, {"restricted_hs", "restricted_keywords", "harmless_contexts", "watchlist"}, "deductive")
     hs_rules: dict[str, HsRule] = {}
     for i, r in enumerate(_get(ded, "restricted_hs", "deductive", list)):
         p = f"deductive.restricted_hs[{i}]"
@@ -289,6 +300,20 @@ def ruleset_from_dict(d: Any, source: str = "") -> RuleSet:
         kw_regex = re.compile(rf"(?<![\w])(?<!non-)(?<!non )(?:{body})(?![\w])", re.IGNORECASE)
     else:
         kw_regex = None
+    harmless = []
+    for i, raw_ctx in enumerate(_get(ded, "harmless_contexts", "deductive", list, required=False, default=[])):
+        p = f"deductive.harmless_contexts[{i}]"
+        if not isinstance(raw_ctx, str):
+            raise _fail(p, f"expected a string, got {type(raw_ctx).__name__}")
+        prefix = raw_ctx.rstrip().endswith("*")
+        ctx = _phrase_key(raw_ctx.rstrip().rstrip("*"))
+        if not ctx or "*" in ctx:
+            raise _fail(p, f"expected words with at most a trailing '*', got {raw_ctx!r}")
+        if kw_regex is None or not kw_regex.search(ctx):
+            raise _fail(p, f"{raw_ctx!r} contains no restricted keyword: it would excuse nothing")
+        body = r"[\s\-.]+".join(re.escape(w) for w in ctx.split(" "))
+        tail = r"\w*" if prefix else r"(?![\w])"
+        harmless.append((ctx + ("*" if prefix else ""), re.compile(rf"(?<![\w])(?:{body}){tail}", re.IGNORECASE)))
     wl = _get(ded, "watchlist", "deductive", dict)
     _unknown_keys(wl, {"threshold", "points"}, "deductive.watchlist")
     wl_threshold = _get(wl, "threshold", "deductive.watchlist", _NUM)
@@ -419,6 +444,7 @@ def ruleset_from_dict(d: Any, source: str = "") -> RuleSet:
         loaded_at_decision_modes=frozenset(loaded_modes),
         model_weight=float(model_weight),
         source=source,
+        harmless_contexts=tuple(harmless),
     )
 
 

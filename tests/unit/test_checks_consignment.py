@@ -112,3 +112,48 @@ def test_late_line_after_decision_is_ignored():
     line = make_manifest_line(d, packages=99, manifest_overrides={"filed_at_ms": T0 + 6 * DAY})
     ev, _, _ = run(d, line)
     assert ev == []
+
+
+# -- the carrier's manifest amendments (docs/scenarios.md: "packages fixed on both sides") ------------
+def _packages_fixed_on_both_sides(wrong=12, right=10):
+    """The shipper's first count (wrong) in declaration v1 and in the carrier's first line; both
+    corrected: declaration v2, then the manifest again (same manifest_id) with the corrected line."""
+    d = make_declaration(goods_overrides={"packages": wrong, "gross_mass_kg": 100.0})
+    d2 = amend(d)
+    d2["goods"][0]["packages"] = right
+    m1 = make_manifest([line_for(d)], filed_at_ms=T0 + 30 * 60_000)
+    m2 = make_manifest([line_for(d2)], manifest_id=m1["manifest_id"], filed_at_ms=T0 + 3 * H)
+    return d, d2, m1, m2
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_manifest_amendment_replaces_the_earlier_line(ordered):
+    d, d2, m1, m2 = _packages_fixed_on_both_sides()
+    ev, assessments, runner = run(d, m1, d2, m2, ordered=ordered)  # unordered: the amendment may come first
+    assert ev == []  # 10 packages on both sides: not 12 + 10 = 22, and the mass is not doubled
+    assert assessments[0]["declaration_version"] == 2
+    assert runner.live_keys() == 0
+
+
+def test_manifest_amendment_that_keeps_a_mismatch_still_fires():
+    d, d2, m1, m2 = _packages_fixed_on_both_sides()
+    m2["lines"][0]["packages"] = 14  # the carrier's correction disagrees with the declaration v2
+    ev, _, _ = run(d, m1, d2, m2)
+    assert codes_for(ev, d["declaration_id"]) == {"MANIFEST_PACKAGES_MISMATCH"}
+    assert "lists 14 packages" in ev[0]["detail"]
+
+
+def test_another_manifest_of_the_same_house_document_is_not_replaced():
+    """Only a record with the same manifest_id supersedes: a second carrier's manifest stands."""
+    d, d2, m1, m2 = _packages_fixed_on_both_sides()
+    other = make_manifest([line_for(d)], filed_at_ms=T0 + 3 * H)  # another manifest_id, the old count
+    ev, _, _ = run(d, m1, d2, m2, other)
+    assert codes_for(ev, d["declaration_id"]) == {"MANIFEST_PACKAGES_MISMATCH"}
+
+
+def test_amended_line_keeps_the_undeclared_deadline_of_the_first():
+    line = make_manifest_line(manifest_overrides={"filed_at_ms": T0})
+    later = dict(line, packages=line["packages"] + 1, filed_at_ms=T0 + DAY)
+    ev, _, runner = run(line, later)
+    assert [(e["code"], e["event_time_ms"]) for e in ev] == [("UNDECLARED_CONSIGNMENT", T0 + 120 * H)]
+    assert runner.live_keys() == 0

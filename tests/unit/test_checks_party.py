@@ -1,5 +1,5 @@
 """PartyBehaviour: split shipments and test shipments per consignor entity."""
-from tests.unit.factories import DAY, H, T0, as_inputs, codes_for, invalidate, make_declaration, party, run_checks
+from tests.unit.factories import DAY, H, T0, amend, as_inputs, codes_for, invalidate, make_declaration, party, run_checks
 from transforms.checks import PartyBehaviourCheck
 from transforms.runner import Runner
 
@@ -11,9 +11,9 @@ def run(*records, **kw):
     return run_checks(*records, checks=CHECK, **kw)
 
 
-def cartridges(t, pol, itinerary, consignee, mass=400.0, value=18_000.0, shipper=SHIPPER, **kw):
+def cartridges(t, pol, itinerary, consignee, mass=400.0, value=18_000.0, shipper=SHIPPER, transport_mode="AIR", **kw):
     return make_declaration(consignor=shipper, consignee=consignee, filed_at_ms=t, place_of_loading=pol,
-                            itinerary=itinerary, transport_mode="AIR", containers=[], seals=[],
+                            itinerary=itinerary, transport_mode=transport_mode, containers=[], seals=[],
                             goods_overrides={"hs_code": "844399", "description": "printer toner cartridges",
                                              "gross_mass_kg": mass, "packages": 20, "value": value,
                                              "origin_country": "YE"}, **kw)
@@ -128,3 +128,84 @@ def test_state_of_a_busy_trader_stays_bounded():
     r.finish()
     assert peak <= 12 * 15  # about the horizon (7 + 5 + 2 days), not the whole history
     assert r.live_keys() == 0
+
+
+# -- the split pattern: latest versions only, each route to a consignee of its own, evidence only
+# -- for the declarations that form it (docs/scenarios.md, honest near misses) ------------------------
+NORD, SUED, WEST = (party(f"Bueroservice {n} GmbH", "DE") for n in ("Nord", "Sued", "West"))
+
+
+def test_amended_route_and_consignee_replace_the_first_version():
+    """v1 went via GBLHR to another buyer; v2 (the one that counts) joins the usual lane: no split."""
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], NORD)
+    b = cartridges(T0 + 2 * H, "GBLHR", ["YE", "GB", "DE"], SUED)
+    b2 = amend(b, place_of_loading="AEDXB", itinerary=["YE", "AE", "DE"], consignee=NORD)
+    ev, _, runner = run(a, b, b2)
+    assert ev == []
+    assert runner.live_keys() == 0
+
+
+def test_amendment_to_a_new_route_and_buyer_is_a_split():
+    """The other way round: the latest version is what the goods do."""
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], NORD)
+    b = cartridges(T0 + 2 * H, "AEDXB", ["YE", "AE", "DE"], NORD)
+    b2 = amend(b, place_of_loading="GBLHR", itinerary=["YE", "GB", "DE"], consignee=SUED)
+    ev, _, _ = run(a, b, b2)
+    assert codes_for(ev, a["declaration_id"]) == codes_for(ev, b["declaration_id"]) == {"SPLIT_SHIPMENT"}
+
+
+def test_rerouted_sailing_to_a_usual_buyer_is_not_a_split():
+    """The carrier adds a transshipment port and the declarant amends the itinerary: the buyer is
+    one the lane serves anyway."""
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], NORD)
+    b = cartridges(T0 + 3 * H, "AEDXB", ["YE", "AE", "DE"], SUED)
+    c = cartridges(T0 + 5 * H, "AEDXB", ["YE", "AE", "DE"], SUED)
+    c2 = amend(c, itinerary=["YE", "AE", "OM", "DE"])
+    ev, _, _ = run(a, b, c, c2)
+    assert ev == []
+
+
+def test_second_port_of_loading_for_one_buyer_is_not_a_split():
+    """A big trader loads one buyer's goods at a second port too: two routes, but the second one
+    serves no consignee of its own."""
+    main = [cartridges(T0 + i * 3 * H, "AEDXB", ["YE", "AE", "DE"], (NORD, SUED, WEST)[i % 3]) for i in range(9)]
+    alt = [cartridges(T0 + i * 7 * H + H, "AEAUH", ["YE", "AE", "DE"], SUED) for i in range(3)]
+    ev, _, _ = run(*main, *alt)
+    assert ev == []
+
+
+def test_evidence_only_for_the_declarations_forming_the_pattern():
+    """A lane that also serves the split's buyers is not part of it: SPLIT_SHIPMENT goes to the
+    declarations whose consignee is served by their route only."""
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], party("Chicago Synagogue Supplies", "DE"))
+    b = cartridges(T0 + 20 * H, "GBLHR", ["YE", "GB", "DE"], party("Temple Books Ltd", "DE"))
+    # the same heading also goes to NORD by both routes: one buyer served two ways
+    n1 = cartridges(T0 + 2 * H, "AEDXB", ["YE", "AE", "DE"], NORD)
+    n2 = cartridges(T0 + 30 * H, "GBLHR", ["YE", "GB", "DE"], NORD)
+    ev, _, _ = run(a, b, n1, n2)
+    assert codes_for(ev, a["declaration_id"]) == codes_for(ev, b["declaration_id"]) == {"SPLIT_SHIPMENT"}
+    assert codes_for(ev, n1["declaration_id"]) == codes_for(ev, n2["declaration_id"]) == set()
+    detail = next(e["detail"] for e in ev if e["declaration_id"] == a["declaration_id"])
+    assert b["house_document"] in detail and n2["house_document"] not in detail
+
+
+def test_only_one_route_with_its_own_buyer_is_not_a_split():
+    """Route 1 serves NORD and SUED, route 2 only SUED: two routes, two consignees, no split."""
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], NORD)
+    b = cartridges(T0 + 2 * H, "AEDXB", ["YE", "AE", "DE"], SUED)
+    c = cartridges(T0 + 20 * H, "GBLHR", ["YE", "GB", "DE"], SUED)
+    ev, _, _ = run(a, b, c)
+    assert ev == []
+
+
+def test_test_parcel_to_a_buyer_does_not_hide_the_split():
+    """The planted plot: a 1 kg sample by post to one of the buyers is a test shipment, not a second
+    way of serving that buyer; the two consignments still form the split."""
+    chicago, temple = party("Chicago Synagogue Supplies", "DE"), party("Temple Books Ltd", "DE")
+    sample = cartridges(T0, "YEADE", ["YE", "DE"], chicago, mass=1.0, value=40.0, transport_mode="POSTAL")
+    a = cartridges(T0 + DAY, "AEDXB", ["YE", "AE", "DE"], chicago)
+    b = cartridges(T0 + DAY + 20 * H, "GBLHR", ["YE", "GB", "DE"], temple)
+    ev, _, _ = run(sample, a, b)
+    for d in (a, b):
+        assert codes_for(ev, d["declaration_id"]) == {"SPLIT_SHIPMENT", "TEST_SHIPMENT"}
+    assert codes_for(ev, sample["declaration_id"]) == set()

@@ -42,6 +42,20 @@ def test_restricted_description_under_harmless_hs():
     assert "ammonium nitrate" in c["RESTRICTED_DESCRIPTION"]["detail"]
 
 
+@pytest.mark.parametrize("hs,description", [("950300", "Water pistols, plastic, assorted colours"),
+                                            ("640399", "Leather shoes for women, ivory colour")])
+def test_harmless_look_alike_description_is_quiet(hs, description):
+    assert "RESTRICTED_DESCRIPTION" not in codes(make_declaration(goods_overrides={"hs_code": hs,
+                                                                                   "description": description}))
+
+
+def test_look_alike_next_to_restricted_goods_still_fires():
+    d = make_declaration(goods_overrides={"hs_code": "392690", "description": "Ivory carvings, assorted figurines"})
+    d["goods"].append(dict(d["goods"][0], hs_code="950300", description="Water pistols, plastic"))
+    c = codes(d)
+    assert c["RESTRICTED_DESCRIPTION"]["points"] == 70 and "'ivory'" in c["RESTRICTED_DESCRIPTION"]["detail"]
+
+
 def test_watchlist_party_any_role():
     c = codes(make_declaration(consignee=party("AL NOOR GENERAL TRADING L.L.C.", "YE")))
     assert "WATCHLIST_PARTY" in c and "consignee" in c["WATCHLIST_PARTY"]["detail"]

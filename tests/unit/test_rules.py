@@ -20,7 +20,7 @@ def raw():
 
 def test_default_loads_with_documented_values():
     rs = load_ruleset()
-    assert rs.version == "2026.11-1"
+    assert rs.version == "2026.11-2"
     assert rs.decision_delay_ms == 120 * 3_600_000
     assert rs.random_selection_share == 0.005
     assert rs.param("MANIFEST_MASS_MISMATCH", "tolerance") == 0.10
@@ -33,7 +33,7 @@ def test_default_loads_with_documented_values():
 def test_load_by_name_by_version_and_cached():
     rs = load_ruleset()
     assert load_ruleset("default") is rs
-    assert load_ruleset("2026.11-1") is rs  # the version recorded in assessments finds its file
+    assert load_ruleset("2026.11-2") is rs  # the version recorded in assessments finds its file
     assert load_ruleset(DEFAULT_RULESET) is rs
 
 
@@ -72,6 +72,53 @@ def test_restricted_hs_longest_prefix():
 def test_restricted_keywords_whole_words(text, expected):
     rs = load_ruleset()
     assert [k.phrase for k in rs.restricted_keywords_in(text)] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # harmless contexts (deductive.harmless_contexts): the look-alike is excused ...
+    ("Water pistols, plastic, assorted colours", []),
+    ("Toy water pistols with pump tank", []),
+    ("TOY PISTOL with caps", []),
+    ("Ladies' cotton T-shirts, ivory colour", []),
+    ("ivory-coloured cotton fabric", []),
+    ("Wooden cabinets, ivory white lacquer finish", []),
+    ("T-shirts 100% cotton, ivory and black", []),
+    ("Folding box board, ivory board 300 gsm", []),
+    # ... the restricted goods are not
+    ("Ivory carvings, assorted figurines", ["ivory"]),
+    ("Worked ivory pieces", ["ivory"]),
+    ("ivory and blackwood carvings", ["ivory"]),  # a context ends at a word's end unless it ends with *
+    ("9 mm pistol ammunition, boxed", ["pistol", "ammunition"]),
+    ("Cartridges for pistols 9x19 mm FMJ", ["pistols"]),
+    ("water pistols and 9 mm pistols", ["pistols"]),  # only the occurrence inside the context is excused
+    ("Ladies' leather boots, ivory", ["ivory"]),  # no context: reads like "figurines, ivory"
+])
+def test_harmless_contexts(text, expected):
+    rs = load_ruleset()
+    assert [k.phrase for k in rs.restricted_keywords_in(text)] == expected
+
+
+def test_harmless_contexts_are_data(raw):
+    d = copy.deepcopy(raw)
+    d["deductive"]["harmless_contexts"] = []
+    rs = ruleset_from_dict(d)
+    assert [k.phrase for k in rs.restricted_keywords_in("Water pistols, plastic")] == ["pistols"]
+    d["deductive"]["harmless_contexts"] = ["ivory colo*"]
+    rs = ruleset_from_dict(d)
+    assert rs.restricted_keywords_in("Leather shoes, IVORY COLOR") == []
+    assert [k.phrase for k in rs.restricted_keywords_in("Water pistols, plastic")] == ["pistols"]
+    assert pickle.loads(pickle.dumps(rs)).restricted_keywords_in("ivory coloured silk") == []
+    del d["deductive"]["harmless_contexts"]  # optional
+    assert ruleset_from_dict(d).harmless_contexts == ()
+
+
+@pytest.mark.parametrize("value", [["cotton shirts"], ["water * pistol"], [""], [7]])
+def test_harmless_context_must_excuse_a_phrase(raw, value):
+    d = copy.deepcopy(raw)
+    d["deductive"]["harmless_contexts"] = value
+    with pytest.raises(RuleSetError) as err:
+        ruleset_from_dict(d)
+    assert str(err.value).startswith("deductive.harmless_contexts[0]:"), str(err.value)
 
 
 def _broken(raw, path, value):
@@ -134,4 +181,4 @@ def test_edited_file_is_reloaded(tmp_path, raw):
     raw2["version"] = "2026.12-1"
     p.write_text(yaml.safe_dump(raw2) + "\n# edited\n")
     b = load_ruleset(p)
-    assert (a.version, b.version) == ("2026.11-1", "2026.12-1")
+    assert (a.version, b.version) == ("2026.11-2", "2026.12-1")

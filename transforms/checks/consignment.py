@@ -5,8 +5,13 @@ INVALIDATION withdraws it) and MANIFEST_LINE (topology.flatten_manifest: one Man
 manifest's manifest_id, transport_mode, conveyance_ref, port_of_loading, port_of_discharge,
 filed_at_ms).
 
+Lines are held per manifest_id: a later Manifest record with the same manifest_id is the carrier's
+amendment, and its line(s) for the house document replace the earlier ones of that manifest (the
+latest filed_at_ms wins; a line of an earlier record arriving after the amendment is ignored).
+Lines of one record are kept together: a consignment may take several lines of one manifest.
+
 Evaluation, once per declaration at its deadline - 1 ms, against every line held for the house
-document (lines of one manifest are summed: a consignment may take several lines):
+document (the lines of one manifest are summed):
 
 | code | fires when |
 | --- | --- |
@@ -15,7 +20,7 @@ document (lines of one manifest are summed: a consignment may take several lines
 | MANIFEST_HS_CHAPTER_MISMATCH | a line's HS code (when given) is in no chapter of the goods |
 | MANIFEST_CONSIGNEE_MISMATCH | a line's consignee name is unrelated (similarity < min_similarity) |
 | MANIFEST_CONTAINER_MISMATCH | a line's container is not among the declared containers |
-| UNDECLARED_CONSIGNMENT | at a line's deadline (its filed_at + decision_delay) no declaration for the house document exists (declaration_id None) |
+| UNDECLARED_CONSIGNMENT | at the deadline of the first line seen (its filed_at + decision_delay; an amended line keeps it) no declaration for the house document exists (declaration_id None) |
 
 State is cleared after the last deadline + state_retention.
 """
@@ -54,7 +59,7 @@ class ConsignmentCheck:
         rs = ctx.ruleset
         if state is None:
             state = {"house": record.get("house_document") or "", "decls": {}, "pending": [], "inv": [], "lines": [],
-                     "undeclared_done": False, "expire": 0}
+                     "first_line": None, "undeclared_done": False, "expire": 0}
         timers = []
         if kind == DECLARATION:
             did = record["declaration_id"]
@@ -83,12 +88,21 @@ class ConsignmentCheck:
                 "route": f"{record.get('port_of_loading')}->{record.get('port_of_discharge')}",
                 "conveyance": record.get("conveyance_ref"),
             }
-            if line in state["lines"]:
+            lines = state["lines"]
+            if line in lines:
                 return Step(state)  # the same line re-sent
-            if len(state["lines"]) >= MAX_LINES:
+            same = [x for x in lines if x["manifest"] == line["manifest"]]
+            if any(x["filed"] > line["filed"] for x in same):
+                return Step(state)  # an earlier record of the manifest, superseded already
+            if any(x["filed"] < line["filed"] for x in same):
+                # the carrier's amendment: its line(s) for this house document replace the earlier ones
+                state["lines"] = lines = [x for x in lines if x["manifest"] != line["manifest"]]
+            if len(lines) >= MAX_LINES:
                 return Step(state)
-            state["lines"].append(line)
-            deadline = line["filed"] + rs.decision_delay_ms
+            lines.append(line)
+            if state.get("first_line") is None or line["filed"] < state["first_line"]:
+                state["first_line"] = line["filed"]
+            deadline = state["first_line"] + rs.decision_delay_ms
             timers.append(deadline)
             expire = deadline + rs.state_retention_ms
         else:
@@ -108,7 +122,7 @@ class ConsignmentCheck:
             d["done"] = True
         lines = state["lines"]
         if lines and not state["undeclared_done"] and not state["decls"]:
-            first_due = min(line["filed"] for line in lines) + rs.decision_delay_ms
+            first_due = state.get("first_line", min(line["filed"] for line in lines)) + rs.decision_delay_ms
             if first_due <= timestamp_ms:
                 state["undeclared_done"] = True
                 line = min(lines, key=lambda x: x["filed"])

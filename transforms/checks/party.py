@@ -3,15 +3,23 @@
 Key: entity_key(consignor) (transforms.parties: the trader's name variants key together).
 Input: DECLARATION (FILING / AMENDMENT keep the latest version, INVALIDATION withdraws).
 
-The 2010 printer-cartridge plot: one shipper, the same goods, several routes in a few days,
-after small test shipments. Honest traders keep their lanes (one or two places of loading, one
-itinerary each), so the signal is not "two routes" alone. Evaluation, once per declaration at its
-deadline - 1 ms, over the consignor's declarations of the same HS heading (4 digits) filed within
-window_days of it (before or after: by the deadline every such declaration is known):
+The 2010 printer-cartridge plot: one shipper, the same goods, several routes in a few days, to
+different consignees, after small test shipments. Honest traders keep their lanes (one or two places
+of loading, one itinerary each), so the signal is not "two routes" alone. Evaluation, once per
+declaration at its deadline - 1 ms, over the consignor's declarations of the same HS heading (4
+digits) filed within window_days of it (before or after: by the deadline every such declaration is
+known). Only the latest version of each declaration counts: an AMENDMENT replaces the earlier
+version (its old route or consignee is gone), an INVALIDATION removes the declaration.
+
+The split pattern (`split_pattern`) is the consignments (over TEST_SHIPMENT max_mass_kg: a sample
+parcel is no route of the goods) whose consignee is served by one route only: the same goods by
+different routes to DIFFERENT consignees. A consignee served by two routes (a
+big trader's second port of loading, a sailing the carrier rerouted) is one buyer reached two ways,
+and a route that only serves consignees of other routes adds nothing.
 
 | code | fires when |
 | --- | --- |
-| SPLIT_SHIPMENT | they travel by >= min_routes distinct routes (place of loading + itinerary) AND go to >= min_consignees distinct consignees; an established consignor (>= established_min_history declarations before the window) needs >= established_min_routes routes |
+| SPLIT_SHIPMENT | this declaration is in the pattern, and the pattern spans >= min_routes distinct routes (place of loading + itinerary) and >= min_consignees consignees; an established consignor (>= established_min_history declarations before the window) needs >= established_min_routes routes. Declarations of the heading outside the pattern get no evidence |
 | TEST_SHIPMENT | this one is not itself a parcel (> max_mass_kg) and small shipments of the heading (at most max_mass_kg and max_mass_share of this one's mass) preceded it within window_days |
 
 State keeps each declaration for max(split, test window) + decision delay + retention after its
@@ -160,18 +168,21 @@ class PartyBehaviourCheck:
 
         # SPLIT_SHIPMENT
         if maybe_split:
-            group = [d, *peers]
-            routes = {x["route"] for x in group}
-            consignees = {x["ckey"] for x in group}
+            pattern = split_pattern([d, *peers], max_kg)
             history = state["forgotten"] + bisect.bisect_left(state["order"], [d["first"] - split_window])
             established = history >= rs.param("SPLIT_SHIPMENT", "established_min_history")
             need = rs.param("SPLIT_SHIPMENT", "established_min_routes") if established else min_routes
-            if len(routes) >= need and len(consignees) >= rs.param("SPLIT_SHIPMENT", "min_consignees"):
-                others = sorted((x for x in peers if x["route"] != d["route"]), key=lambda x: x["first"])
+            routes = {x["route"] for x in pattern}
+            consignees = {x["ckey"] for x in pattern}
+            if (any(x is d for x in pattern) and len(routes) >= need
+                    and len(consignees) >= rs.param("SPLIT_SHIPMENT", "min_consignees")):
+                others = sorted((x for x in pattern if x["route"] != d["route"]), key=lambda x: x["first"])
                 detail = (f"{'established' if established else 'new'} consignor ships HS {'/'.join(sorted(hs4))} "
-                          f"by {len(routes)} routes to {len(consignees)} consignees within "
-                          f"{split_window / DAY_MS:g} days: this one via {d['route']}, also "
-                          + "; ".join(f"{x['house']} via {x['route']} ({fmt_time(x['first'])})" for x in others[:3]))
+                          f"by {len(routes)} routes to {len(consignees)} consignees, each route to a consignee "
+                          f"the others do not serve, within {split_window / DAY_MS:g} days: this one via "
+                          f"{d['route']} to \"{d['consignee']}\", also "
+                          + "; ".join(f"{x['house']} via {x['route']} to \"{x['consignee']}\" ({fmt_time(x['first'])})"
+                                      for x in others[:3]))
                 out.append(make_evidence(d, "SPLIT_SHIPMENT", detail, t, rs))
 
         # TEST_SHIPMENT
@@ -182,6 +193,21 @@ class PartyBehaviourCheck:
                       + "; ".join(f"{x['house']} ({x['mass']:.1f} kg, {fmt_time(x['first'])})" for x in tests[:3]))
             out.append(make_evidence(d, "TEST_SHIPMENT", detail, t, rs))
         return out
+
+
+def split_pattern(group: list[dict], parcel_kg: float) -> list[dict]:
+    """The declarations of `group` (one consignor, one heading, one window; latest versions only)
+    that form a split pattern: the consignments (over parcel_kg: samples and test parcels are
+    TEST_SHIPMENT's business, not a route of the goods) whose consignee gets the goods by their
+    route only. A consignee seen on two routes (a trader's second port of loading, a sailing the
+    carrier rerouted) is one buyer served two ways, not a split; a route whose every consignee is
+    also served by another route adds nothing. The pattern's routes are the routes with a consignee
+    of their own."""
+    routes_of: dict[str, set] = {}
+    consignments = [x for x in group if x["mass"] > parcel_kg]
+    for x in consignments:
+        routes_of.setdefault(x["ckey"], set()).add(x["route"])
+    return [x for x in consignments if len(routes_of[x["ckey"]]) == 1]
 
 
 def _index(state: dict, d: dict) -> None:
