@@ -23,6 +23,8 @@ setup(
         "great-expectations==1.24.1",
         "rapidfuzz==3.14.6",
         "pyyaml==6.0.4",
+        "matplotlib==3.11.2",
+        "tqdm==4.70.1",
     ],
     extras_require={"test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "hypothesis==6.170.17"]},
     entry_points={"console_scripts": ["borderflow=borderflow.cli:main"]},

@@ -2,6 +2,10 @@
 
     borderflow generate --days 1 --seed 7 --out traffic/      realistic traffic + ground truth
     borderflow run [--input traffic/] --out out/run           the live job on an embedded cluster
+    borderflow infra up|down|status                           the local Kafka broker and Flink cluster
+    borderflow produce --input traffic/ [--rate N]            publish traffic to the input topics
+    borderflow submit | savepoint JOB | stop JOB | resume --from SAVEPOINT
+                                                              the live job on the local cluster
 """
 from __future__ import annotations
 
@@ -62,6 +66,47 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_infra(args) -> int:
+    from borderflow.cluster import stack
+
+    return stack(args.action).returncode
+
+
+def cmd_produce(args) -> int:
+    from borderflow.cluster import bootstrap_servers
+    from borderflow.produce import produce
+
+    sent = produce(args.input, args.bootstrap_servers or bootstrap_servers(), rate=args.rate)
+    print(f"published {sent} messages")
+    return 0
+
+
+def _job_args(args) -> list[str]:
+    extra = ["--parallelism", str(args.parallelism), "--checkpoint-interval-ms", str(args.checkpoint_interval_ms),
+             "--group-id", args.group_id]
+    if args.ruleset:
+        extra += ["--ruleset", args.ruleset]
+    if args.bounded:
+        extra.append("--bounded")
+    return extra
+
+
+def cmd_submit(args) -> int:
+    from borderflow.cluster import submit
+
+    print(f"job {submit(_job_args(args), from_savepoint=getattr(args, 'from_savepoint', None))} submitted")
+    return 0
+
+
+def cmd_savepoint(args) -> int:
+    from borderflow.cluster import ROOT, savepoint, stack_env, stop_with_savepoint
+
+    target = args.target or str(ROOT / stack_env()["BF_RUN_DIR"] / "savepoints")
+    path = (stop_with_savepoint if args.stop else savepoint)(args.job_id, "file://" + str(Path(target).resolve()))
+    print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="borderflow", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -80,6 +125,38 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--parallelism", type=int, default=1)
     run.add_argument("--execution-mode", choices=["thread", "process"], default="thread")
     run.set_defaults(func=cmd_run)
+
+    from pipelines.cli_commands import add_replay_commands
+
+    add_replay_commands(sub)
+
+    infra = sub.add_parser("infra", help="the local stack: Kafka (KRaft) and a standalone Flink cluster")
+    infra.add_argument("action", choices=["up", "down", "status", "logs", "clean"])
+    infra.set_defaults(func=cmd_infra)
+
+    prod = sub.add_parser("produce", help="publish a traffic directory to the input topics")
+    prod.add_argument("--input", required=True, help="traffic directory (borderflow generate)")
+    prod.add_argument("--rate", type=float, help="messages per second (default: as fast as possible)")
+    prod.add_argument("--bootstrap-servers", help="default: the local stack's broker")
+    prod.set_defaults(func=cmd_produce)
+
+    for name, helptext in (("submit", "submit the live job to the local cluster"),
+                           ("resume", "submit the live job, restoring a savepoint")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--parallelism", type=int, default=1)
+        p.add_argument("--checkpoint-interval-ms", type=int, default=5000)
+        p.add_argument("--group-id", default="borderflow-live")
+        p.add_argument("--ruleset")
+        p.add_argument("--bounded", action="store_true", help="stop at the end of what the topics hold now")
+        if name == "resume":
+            p.add_argument("--from", dest="from_savepoint", required=True, help="savepoint path")
+        p.set_defaults(func=cmd_submit)
+
+    for name, stop in (("savepoint", False), ("stop", True)):
+        p = sub.add_parser(name, help="stop the job with a savepoint" if stop else "take a savepoint, keep running")
+        p.add_argument("job_id")
+        p.add_argument("--target", help="savepoint directory (default: the stack's run folder)")
+        p.set_defaults(func=cmd_savepoint, stop=stop)
     return parser
 
 
