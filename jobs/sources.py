@@ -69,3 +69,47 @@ class CollectionSource:
 
     def build(self, env):
         return env.from_collection(self.messages, type_info=_entry_type()).name("TrafficMessages")
+
+
+def topic_of(stream: str) -> str:
+    """Kafka topic of an input stream (topics use hyphens: container_events -> container-events)."""
+    return stream.replace("_", "-")
+
+
+class KafkaTopicsSource:
+    """The input topics through Flink's Kafka connector, one KafkaSource per stream so each
+    message keeps the name of its stream. `bounded` stops at the offsets current at start-up
+    (replays and tests); otherwise the job runs until it is stopped."""
+
+    def __init__(self, bootstrap_servers: str, group_id: str, streams=("declarations", "manifests",
+                 "container_events", "control_results"), bounded: bool = False):
+        self.bootstrap_servers = bootstrap_servers
+        self.group_id = group_id
+        self.streams = streams
+        self.bounded = bounded
+
+    def build(self, env):
+        from pyflink.common import Types
+        from pyflink.common.serialization import ByteArraySchema
+        from pyflink.common.watermark_strategy import WatermarkStrategy
+        from pyflink.datastream.connectors.kafka import KafkaOffsetsInitializer, KafkaSource
+
+        merged = None
+        for stream in self.streams:
+            builder = (
+                KafkaSource.builder()
+                .set_bootstrap_servers(self.bootstrap_servers)
+                .set_topics(topic_of(stream))
+                .set_group_id(self.group_id)
+                .set_starting_offsets(KafkaOffsetsInitializer.committed_offsets())
+                .set_value_only_deserializer(ByteArraySchema())
+                .set_property("isolation.level", "read_committed")
+                .set_property("partition.discovery.interval.ms", "60000")
+            )
+            if self.bounded:
+                builder = builder.set_bounded(KafkaOffsetsInitializer.latest())
+            # Watermarks are assigned after decoding, where the event time is known.
+            raw = env.from_source(builder.build(), WatermarkStrategy.no_watermarks(), f"Read{stream.title()}")
+            tagged = raw.map(lambda payload, s=stream: (s, payload), output_type=_entry_type()).name(f"Tag{stream.title()}")
+            merged = tagged if merged is None else merged.union(tagged)
+        return merged

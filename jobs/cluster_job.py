@@ -1,0 +1,47 @@
+"""Entry point of the live job on a Flink cluster: Kafka in, Kafka out, exactly once.
+
+Submitted by `borderflow submit` as `flink run -py jobs/cluster_job.py -- ARGS`; the cluster's
+configuration (checkpoint storage, Python executable, PYTHONPATH) comes from infra/.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the client imports jobs/ too
+
+from jobs.config import JobConfig  # noqa: E402
+from jobs.live_job import build_job  # noqa: E402
+from jobs.sinks import KafkaTopicsSink  # noqa: E402
+from jobs.sources import KafkaTopicsSource  # noqa: E402
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="cluster_job")
+    p.add_argument("--bootstrap-servers", required=True)
+    p.add_argument("--group-id", default="borderflow-live")
+    p.add_argument("--bounded", action="store_true", help="stop at the offsets current at start-up")
+    p.add_argument("--checkpoint-interval-ms", type=int, default=5000)
+    p.add_argument("--parallelism", type=int, default=1)
+    p.add_argument("--ruleset")
+    p.add_argument("--job-name", default="borderflow-live")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    from pyflink.datastream import CheckpointingMode, StreamExecutionEnvironment
+
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    config = JobConfig(parallelism=args.parallelism, ruleset=args.ruleset, job_name=args.job_name)
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(config.parallelism)
+    env.enable_checkpointing(args.checkpoint_interval_ms, CheckpointingMode.EXACTLY_ONCE)
+    source = KafkaTopicsSource(args.bootstrap_servers, args.group_id, bounded=args.bounded)
+    sink = KafkaTopicsSink(args.bootstrap_servers, transactional_id_prefix=args.job_name)
+    build_job(env, source, sink, config)
+    env.execute(config.job_name)
+
+
+if __name__ == "__main__":
+    main()
