@@ -88,6 +88,8 @@ def _job_args(args) -> list[str]:
         extra += ["--ruleset", args.ruleset]
     if args.bounded:
         extra.append("--bounded")
+    if args.start_timestamp_ms is not None:
+        extra += ["--start-timestamp-ms", str(args.start_timestamp_ms)]
     return extra
 
 
@@ -148,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--group-id", default="borderflow-live")
         p.add_argument("--ruleset")
         p.add_argument("--bounded", action="store_true", help="stop at the end of what the topics hold now")
+        p.add_argument("--start-timestamp-ms", type=int, help="read from this publish time (default: committed offsets)")
         if name == "resume":
             p.add_argument("--from", dest="from_savepoint", required=True, help="savepoint path")
         p.set_defaults(func=cmd_submit)

@@ -1,6 +1,6 @@
 """Publish a traffic directory to the input topics, as the traders' and carriers' systems would.
 
-Messages go out in event-time order, in each stream's wire format (jobs.sources), keyed so that
+Messages go out in event-time order, with the event time as the Kafka record timestamp, in each stream's wire format (jobs.sources), keyed so that
 everything about one object lands in one partition in order: declarations and control results
 by declaration, manifests by manifest, container events by container.
 """
@@ -10,7 +10,7 @@ import json
 import time
 from pathlib import Path
 
-from jobs.sources import topic_of, traffic_messages
+from jobs.sources import timed_traffic_messages, topic_of
 from schemas import codec
 
 
@@ -32,7 +32,7 @@ def produce(traffic_dir: str | Path, bootstrap_servers: str, rate: float | None 
     from confluent_kafka import Producer
     from tqdm import tqdm
 
-    messages = traffic_messages(traffic_dir)
+    messages = timed_traffic_messages(traffic_dir)
     producer = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True,
                          "linger.ms": 20, "compression.type": "lz4", **(extra_config or {})})
     failures: list[str] = []
@@ -46,11 +46,12 @@ def produce(traffic_dir: str | Path, bootstrap_servers: str, rate: float | None 
             acked += 1
 
     started = time.perf_counter()
-    for i, (stream, payload) in enumerate(tqdm(messages, unit="msg", disable=not progress, desc="produce")):
+    for i, (event_time_ms, stream, payload) in enumerate(tqdm(messages, unit="msg", disable=not progress, desc="produce")):
         while True:
             try:
+                # The record timestamp is the event time: the job's watermarks are built on it.
                 producer.produce(topic_of(stream), value=payload, key=message_key(stream, payload),
-                                 on_delivery=on_delivery)
+                                 timestamp=event_time_ms, on_delivery=on_delivery)
                 break
             except BufferError:  # local queue full: let deliveries drain
                 producer.poll(0.1)

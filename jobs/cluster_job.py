@@ -22,6 +22,8 @@ def parse_args(argv):
     p.add_argument("--bootstrap-servers", required=True)
     p.add_argument("--group-id", default="borderflow-live")
     p.add_argument("--bounded", action="store_true", help="stop at the offsets current at start-up")
+    p.add_argument("--start-timestamp-ms", type=int,
+                   help="read from the first record published at or after this time (default: committed offsets)")
     p.add_argument("--checkpoint-interval-ms", type=int, default=5000)
     p.add_argument("--parallelism", type=int, default=1)
     p.add_argument("--ruleset")
@@ -30,14 +32,22 @@ def parse_args(argv):
 
 
 def main(argv=None):
+    from pyflink.common import Configuration
     from pyflink.datastream import CheckpointingMode, StreamExecutionEnvironment
 
     args = parse_args(argv if argv is not None else sys.argv[1:])
     config = JobConfig(parallelism=args.parallelism, ruleset=args.ruleset, job_name=args.job_name)
-    env = StreamExecutionEnvironment.get_execution_environment()
+    overrides = Configuration()
+    # Bounded restarts: recover from a lost TaskManager, but fail visibly on a real bug.
+    overrides.set_string("restart-strategy.type", "fixed-delay")
+    overrides.set_string("restart-strategy.fixed-delay.attempts", str(config.restart_attempts))
+    overrides.set_string("restart-strategy.fixed-delay.delay", "2 s")
+    env = StreamExecutionEnvironment.get_execution_environment(overrides)
     env.set_parallelism(config.parallelism)
     env.enable_checkpointing(args.checkpoint_interval_ms, CheckpointingMode.EXACTLY_ONCE)
-    source = KafkaTopicsSource(args.bootstrap_servers, args.group_id, bounded=args.bounded)
+    source = KafkaTopicsSource(args.bootstrap_servers, args.group_id, bounded=args.bounded,
+                               start_timestamp_ms=args.start_timestamp_ms,
+                               out_of_orderness_ms=config.out_of_orderness_ms)
     sink = KafkaTopicsSink(args.bootstrap_servers, transactional_id_prefix=args.job_name)
     build_job(env, source, sink, config)
     env.execute(config.job_name)

@@ -12,8 +12,12 @@ class JobConfig:
     execution_mode: str = "thread"
     # Bounded out-of-orderness of the input streams, for event-time watermarks.
     out_of_orderness_ms: int = 10 * 60 * 1000
-    # Safety net on keyed state in processing time; checks clear their own state with
-    # event-time timers long before this.
-    state_ttl_hours: int = 24 * 14
+    # Optional safety net on keyed state, in processing time. Off by default: the checks clear
+    # their own state with event-time timers (tests show every key cleared), and PyFlink 2.2's
+    # thread mode cannot build a TTL config inside a TaskManager of a real cluster (it reaches
+    # for a py4j gateway that only a client has), so the job would fail there.
+    state_ttl_hours: int | None = None
+    # Restarts after a failure before the job fails for good (cluster runs).
+    restart_attempts: int = 3
     ruleset: str | None = None  # path or name of a rule set; None = the default
     job_name: str = "borderflow-live"

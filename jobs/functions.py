@@ -65,20 +65,20 @@ class RouteToCheck(FlatMapFunction):
 class RunKeyedCheck(KeyedProcessFunction):
     """Runs one transforms/ KeyedCheck with Flink keyed state and event-time timers."""
 
-    def __init__(self, check, ruleset_ref: str | None, state_ttl_hours: int):
+    def __init__(self, check, ruleset_ref: str | None, state_ttl_hours: int | None):
         self._check = check
         self._ruleset_ref = ruleset_ref
         self._ttl_hours = state_ttl_hours
 
     def open(self, runtime_context):
         descriptor = ValueStateDescriptor("state", Types.PICKLED_BYTE_ARRAY())
-        ttl = (
-            StateTtlConfig.new_builder(Time.hours(self._ttl_hours))
-            .set_update_type(StateTtlConfig.UpdateType.OnCreateAndWrite)
-            .set_state_visibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-            .build()
-        )
-        descriptor.enable_time_to_live(ttl)
+        if self._ttl_hours:
+            descriptor.enable_time_to_live(
+                StateTtlConfig.new_builder(Time.hours(self._ttl_hours))
+                .set_update_type(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .set_state_visibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build()
+            )
         self._state = runtime_context.get_state(descriptor)
         self._ctx = Context(ruleset=load_ruleset(self._ruleset_ref), reference=load_reference(), now_ms=_now_ms)
         self._outputs = runtime_context.get_metrics_group().counter("outputs")

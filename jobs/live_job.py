@@ -43,10 +43,13 @@ def build_job(env, source, sink, config: JobConfig) -> None:
 
     decoded = source.build(env).process(DecodeAndValidate(), output_type=pickled).name("DecodeAndValidate")
     dead_letters = decoded.get_side_output(DEAD_LETTERS)
-    watermarks = WatermarkStrategy.for_bounded_out_of_orderness(
-        Duration.of_millis(config.out_of_orderness_ms)
-    ).with_timestamp_assigner(RecordEventTime())
-    records = decoded.assign_timestamps_and_watermarks(watermarks).name("EventTimeWatermarks")
+    if getattr(source, "assigns_watermarks", False):
+        records = decoded  # event time and watermarks come from the source (Kafka timestamps)
+    else:
+        watermarks = WatermarkStrategy.for_bounded_out_of_orderness(
+            Duration.of_millis(config.out_of_orderness_ms)
+        ).with_timestamp_assigner(RecordEventTime())
+        records = decoded.assign_timestamps_and_watermarks(watermarks).name("EventTimeWatermarks")
     records = records.flat_map(_flatten_manifests, output_type=pickled).name("FlattenManifests")
 
     def keyed(check, inputs):

@@ -52,17 +52,25 @@ def _dcsa_messages(path: Path) -> Iterator[tuple[int, str, bytes]]:
             yield last_time, "container_events", line
 
 
-def traffic_messages(traffic_dir: str | Path) -> list[tuple[str, bytes]]:
-    """All messages of a generated traffic directory, merged in event-time order: what the
-    topics would have carried, each stream in its wire format."""
+def timed_traffic_messages(traffic_dir: str | Path) -> list[tuple[int, str, bytes]]:
+    """All messages of a generated traffic directory as (event_time_ms, stream, payload), merged
+    in event-time order: what the topics would have carried, each stream in its wire format."""
     traffic_dir = Path(traffic_dir)
     streams = [_avro_messages(traffic_dir / name, s, f) for name, (s, f) in TRAFFIC_FILES.items()]
     streams.append(_dcsa_messages(traffic_dir / DCSA_FILE))
-    return [(stream, payload) for _, stream, payload in heapq.merge(*streams, key=lambda m: m[0])]
+    return list(heapq.merge(*streams, key=lambda m: m[0]))
+
+
+def traffic_messages(traffic_dir: str | Path) -> list[tuple[str, bytes]]:
+    """The messages of a traffic directory as (stream, payload), in event-time order."""
+    return [(stream, payload) for _, stream, payload in timed_traffic_messages(traffic_dir)]
 
 
 class CollectionSource:
-    """In-memory messages, for the embedded run and tests."""
+    """In-memory messages, for the embedded run and tests. The job assigns event time and
+    watermarks after decoding, from each record's own time field."""
+
+    assigns_watermarks = False
 
     def __init__(self, messages: list[tuple[str, bytes]]):
         self.messages = messages
@@ -79,17 +87,40 @@ def topic_of(stream: str) -> str:
 class KafkaTopicsSource:
     """The input topics through Flink's Kafka connector, one KafkaSource per stream so each
     message keeps the name of its stream. `bounded` stops at the offsets current at start-up
-    (replays and tests); otherwise the job runs until it is stopped."""
+    (replays and tests); otherwise the job runs until it is stopped.
+
+    Event time is the Kafka record timestamp, which producers set to the event time
+    (borderflow.produce). Watermarks are generated per partition inside the source and the
+    job takes the minimum, so a topic read ahead of the others cannot make their records late.
+    """
+
+    assigns_watermarks = True
 
     def __init__(self, bootstrap_servers: str, group_id: str, streams=("declarations", "manifests",
-                 "container_events", "control_results"), bounded: bool = False):
+                 "container_events", "control_results"), bounded: bool = False,
+                 start_timestamp_ms: int | None = None, out_of_orderness_ms: int = 10 * 60 * 1000,
+                 idle_partition_ms: int = 60 * 1000):
+        self.out_of_orderness_ms = out_of_orderness_ms
+        self.idle_partition_ms = idle_partition_ms
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
         self.streams = streams
         self.bounded = bounded
+        # None: the group's committed offsets (earliest for a new group); else the first record
+        # published at or after this broker timestamp (replaying from a point in time).
+        self.start_timestamp_ms = start_timestamp_ms
+
+    def _starting_offsets(self):
+        # To start a job at given offsets, commit them for its group first (as
+        # kafka-consumer-groups --reset-offsets does); a new group starts at the earliest.
+        from pyflink.datastream.connectors.kafka import KafkaOffsetResetStrategy, KafkaOffsetsInitializer
+
+        if self.start_timestamp_ms is not None:
+            return KafkaOffsetsInitializer.timestamp(self.start_timestamp_ms)
+        return KafkaOffsetsInitializer.committed_offsets(KafkaOffsetResetStrategy.EARLIEST)
 
     def build(self, env):
-        from pyflink.common import Types
+        from pyflink.common import Duration
         from pyflink.common.serialization import ByteArraySchema
         from pyflink.common.watermark_strategy import WatermarkStrategy
         from pyflink.datastream.connectors.kafka import KafkaOffsetsInitializer, KafkaSource
@@ -101,15 +132,16 @@ class KafkaTopicsSource:
                 .set_bootstrap_servers(self.bootstrap_servers)
                 .set_topics(topic_of(stream))
                 .set_group_id(self.group_id)
-                .set_starting_offsets(KafkaOffsetsInitializer.committed_offsets())
+                .set_starting_offsets(self._starting_offsets())
                 .set_value_only_deserializer(ByteArraySchema())
                 .set_property("isolation.level", "read_committed")
                 .set_property("partition.discovery.interval.ms", "60000")
             )
             if self.bounded:
                 builder = builder.set_bounded(KafkaOffsetsInitializer.latest())
-            # Watermarks are assigned after decoding, where the event time is known.
-            raw = env.from_source(builder.build(), WatermarkStrategy.no_watermarks(), f"Read{stream.title()}")
+            watermarks = (WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(self.out_of_orderness_ms))
+                          .with_idleness(Duration.of_millis(self.idle_partition_ms)))
+            raw = env.from_source(builder.build(), watermarks, f"Read{stream.title()}")
             tagged = raw.map(lambda payload, s=stream: (s, payload), output_type=_entry_type()).name(f"Tag{stream.title()}")
             merged = tagged if merged is None else merged.union(tagged)
         return merged
