@@ -257,6 +257,9 @@ rest.port: $BF_FLINK_REST_PORT
 state.backend.type: hashmap
 execution.checkpointing.dir: file://$FLINK_RUN/checkpoints
 execution.checkpointing.savepoint-dir: file://$FLINK_RUN/savepoints
+# One machine: notice a lost TaskManager in seconds, not the default 50 s.
+heartbeat.interval: 2000
+heartbeat.timeout: 10000
 io.tmp.dirs: $FLINK_RUN/tmp
 web.tmpdir: $FLINK_RUN/tmp
 web.upload.dir: $FLINK_RUN/web-upload

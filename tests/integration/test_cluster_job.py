@@ -116,3 +116,47 @@ def test_cluster_gives_the_embedded_assessments(stack, tmp_path):
     on_topic = _read_committed(bootstrap, "assessments", out_start, "RiskAssessment")
     assert len(on_topic) == len({a["assessment_id"] for a in on_topic}), "duplicate assessments on the topic"
     assert _comparable(on_topic) == _comparable(expected)
+
+
+def _checkpoints_completed(job_id: str) -> int:
+    return cluster.rest(f"/jobs/{job_id}/checkpoints")["counts"]["completed"]
+
+
+def test_taskmanager_killed_mid_run_loses_and_duplicates_nothing(stack, tmp_path):
+    """Exactly once: kill -9 the TaskManager after a checkpoint, start a new one, let Flink
+    restore; every declaration is assessed exactly once on the topic (read_committed)."""
+    bootstrap = cluster.bootstrap_servers(stack)
+    generate(tmp_path / "traffic", days=1, seed=4, declarations_per_day=1200)
+    run_embedded(tmp_path / "traffic", tmp_path / "embedded", JobConfig())
+    expected = list(codec.read_avro_file(tmp_path / "embedded" / "assessments.avro"))
+
+    out_start = _topic_end_offsets(bootstrap, "assessments")
+    run_id = time.time_ns()
+    group = f"itest-kill-{run_id}"
+    _commit_group_offsets(bootstrap, group, {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS})
+    produce(tmp_path / "traffic", bootstrap, progress=False)
+    job_id = cluster.submit(["--bounded", "--group-id", group, "--checkpoint-interval-ms", "1000",
+                             "--job-name", f"borderflow-itest-kill-{run_id}"])
+
+    deadline = time.monotonic() + 120
+    while _checkpoints_completed(job_id) < 1:
+        assert cluster.job_state(job_id) == "RUNNING", "job ended before its first checkpoint: make the input larger"
+        assert time.monotonic() < deadline, "no checkpoint completed in 120 s"
+        time.sleep(0.5)
+    pid_file = next((Path(stack["BF_RUN"]) / "pids").glob("flink-*-taskexecutor.pid"))
+    tm_pid = int(pid_file.read_text().split()[0])
+    subprocess.run(["kill", "-9", str(tm_pid)], check=True)
+    assert _stack("up").returncode == 0, "could not start a new TaskManager"
+
+    try:
+        cluster.wait_for_state(job_id, {"FINISHED"}, timeout_s=300)
+    except Exception:
+        print(_stack("logs", "80", timeout=60).stdout)
+        raise
+    failures = cluster.rest(f"/jobs/{job_id}/exceptions").get("exceptionHistory", {}).get("entries", [])
+    assert failures, "the job saw no failure: the TaskManager was killed after it finished"
+
+    on_topic = _read_committed(bootstrap, "assessments", out_start, "RiskAssessment")
+    ids = [a["assessment_id"] for a in on_topic]
+    assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} duplicate assessments after the restore"
+    assert _comparable(on_topic) == _comparable(expected)
