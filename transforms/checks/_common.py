@@ -46,6 +46,22 @@ def upsert_declaration(state: dict, record: dict, compact, ruleset) -> int | Non
     return d["eval"]
 
 
+def extend_expiry(state: dict, expire: int, timers: list) -> None:
+    """Push the key's cleanup time out to `expire` (never earlier) and ask for a timer there."""
+    if expire > state["expire"]:
+        state["expire"] = expire
+        timers.append(expire)
+
+
+def evaluate_each(due: list[dict], evaluate) -> list[dict]:
+    """Run `evaluate(d)` on each due declaration, mark it done, and return all the evidence."""
+    out: list[dict] = []
+    for d in due:
+        out.extend(evaluate(d))
+        d["done"] = True
+    return out
+
+
 def due_declarations(state: dict, timestamp_ms: int) -> list[dict]:
     """Declarations not yet evaluated whose evaluation time has come, in evaluation order.
     Cost: the number of due entries, not the size of the state."""

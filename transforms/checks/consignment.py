@@ -26,7 +26,7 @@ State is cleared after the last deadline + state_retention.
 """
 from __future__ import annotations
 
-from transforms.checks._common import due_declarations, make_evidence, upsert_declaration
+from transforms.checks._common import due_declarations, evaluate_each, extend_expiry, make_evidence, upsert_declaration
 from transforms.parties import name_similarity
 from transforms.state_machine import DECLARATION, MANIFEST_LINE, Context, Step, evidence
 
@@ -107,19 +107,15 @@ class ConsignmentCheck:
             expire = deadline + rs.state_retention_ms
         else:
             return Step(state)
-        if expire > state["expire"]:
-            state["expire"] = expire
-            timers.append(expire)
+        extend_expiry(state, expire, timers)
         return Step(state, [], timers)
 
     def on_timer(self, state, timestamp_ms: int, ctx: Context) -> Step:
         if state is None:
             return Step(None)
         rs = ctx.ruleset
-        out: list[dict] = []
-        for d in due_declarations(state, timestamp_ms):
-            out.extend(self._compare(d, state["lines"], timestamp_ms, rs))
-            d["done"] = True
+        out = evaluate_each(due_declarations(state, timestamp_ms),
+                            lambda d: self._compare(d, state["lines"], timestamp_ms, rs))
         lines = state["lines"]
         if lines and not state["undeclared_done"] and not state["decls"]:
             first_due = state.get("first_line", min(line["filed"] for line in lines)) + rs.decision_delay_ms

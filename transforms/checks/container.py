@@ -25,7 +25,14 @@ events for the lookback + decision delay (+ retention), then the key is cleared.
 """
 from __future__ import annotations
 
-from transforms.checks._common import due_declarations, fmt_time, make_evidence, upsert_declaration
+from transforms.checks._common import (
+    due_declarations,
+    evaluate_each,
+    extend_expiry,
+    fmt_time,
+    make_evidence,
+    upsert_declaration,
+)
 from transforms.parties import entity_key, name_similarity
 from transforms.state_machine import CONTAINER_EVENT, DECLARATION, Context, Step
 
@@ -113,9 +120,7 @@ class ContainerCheck:
             expire += HOUR_MS
         else:
             return Step(state)
-        if expire > state["expire"]:
-            state["expire"] = expire
-            timers.append(expire)
+        extend_expiry(state, expire, timers)
         return Step(state, [], timers)
 
     # -- timers -----------------------------------------------------------------------------------
@@ -125,11 +130,9 @@ class ContainerCheck:
         rs = ctx.ruleset
         out: list[dict] = []
         due = due_declarations(state, timestamp_ms)
-        if due:
+        if due:  # associating events with declarations costs a pass: only when something is due
             owner = self._associate(state, _lookback(rs))
-            for d in due:
-                out.extend(self._evaluate(d, state, owner, timestamp_ms, ctx))
-                d["done"] = True
+            out = evaluate_each(due, lambda d: self._evaluate(d, state, owner, timestamp_ms, ctx))
         if timestamp_ms >= state["expire"]:
             return Step(None, out)
         self._prune(state, timestamp_ms, rs)

@@ -29,7 +29,14 @@ from __future__ import annotations
 
 import bisect
 
-from transforms.checks._common import due_declarations, fmt_time, make_evidence, upsert_declaration
+from transforms.checks._common import (
+    due_declarations,
+    evaluate_each,
+    extend_expiry,
+    fmt_time,
+    make_evidence,
+    upsert_declaration,
+)
 from transforms.parties import entity_key
 from transforms.state_machine import DECLARATION, Context, Step
 
@@ -98,9 +105,7 @@ class PartyBehaviourCheck:
             expire = new["first"] + self._horizon(rs)
             if len(decls) > MAX_DECLS:
                 self._forget_oldest(state, len(decls) - MAX_DECLS)
-        if expire > state["expire"]:
-            state["expire"] = expire
-            timers.append(expire)
+        extend_expiry(state, expire, timers)
         return Step(state, [], timers)
 
     @staticmethod
@@ -130,10 +135,8 @@ class PartyBehaviourCheck:
         if state is None:
             return Step(None)
         rs = ctx.ruleset
-        out: list[dict] = []
-        for d in due_declarations(state, timestamp_ms):
-            out.extend(self._evaluate(d, state, timestamp_ms, rs))
-            d["done"] = True
+        out = evaluate_each(due_declarations(state, timestamp_ms),
+                            lambda d: self._evaluate(d, state, timestamp_ms, rs))
         if timestamp_ms >= state["expire"]:
             return Step(None, out)
         self._forget_oldest(state, 0, before=timestamp_ms - self._horizon(rs) + 1)
