@@ -105,10 +105,8 @@ def _get(obj: dict, key: str, path: str, required: bool = False):
 
 
 def _str(obj: dict, key: str, path: str, required: bool = False, max_len: int = _MAX_ID) -> str | None:
-    value = obj.get(key)
+    value = _get(obj, key, path, required)
     if value is None:
-        if required:
-            raise DcsaError(f"{path}: missing required field")
         return None
     if type(value) is not str:
         raise DcsaError(f"{path}: expected a string, got {_type_name(value)}")
@@ -125,10 +123,8 @@ def _str(obj: dict, key: str, path: str, required: bool = False, max_len: int = 
 
 
 def _code(obj: dict, key: str, path: str, codes: tuple, required: bool = False) -> str | None:
-    value = obj.get(key)
+    value = _get(obj, key, path, required)
     if value is None:
-        if required:
-            raise DcsaError(f"{path}: missing required field")
         return None
     if type(value) is not str:
         raise DcsaError(f"{path}: expected a string, got {_type_name(value)}")
@@ -138,10 +134,8 @@ def _code(obj: dict, key: str, path: str, codes: tuple, required: bool = False) 
 
 
 def _obj(obj: dict, key: str, path: str, required: bool = False) -> dict | None:
-    value = obj.get(key)
+    value = _get(obj, key, path, required)
     if value is None:
-        if required:
-            raise DcsaError(f"{path}: missing required field")
         return None
     if type(value) is not dict:
         raise DcsaError(f"{path}: expected an object, got {_type_name(value)}")
