@@ -46,6 +46,16 @@ def upsert_declaration(state: dict, record: dict, compact, ruleset) -> int | Non
     return d["eval"]
 
 
+def withdraw_declaration(state: dict, record: dict, ruleset) -> int:
+    """An INVALIDATION: forget the declaration, remember its id (older versions arriving later
+    stay ignored), and return until when the key must be kept."""
+    did = record["declaration_id"]
+    state["decls"].pop(did, None)
+    if did not in state["inv"]:
+        state["inv"].append(did)
+    return record["filed_at_ms"] + ruleset.decision_delay_ms + ruleset.state_retention_ms
+
+
 def extend_expiry(state: dict, expire: int, timers: list) -> None:
     """Push the key's cleanup time out to `expire` (never earlier) and ask for a timer there."""
     if expire > state["expire"]:

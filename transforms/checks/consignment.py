@@ -26,7 +26,14 @@ State is cleared after the last deadline + state_retention.
 """
 from __future__ import annotations
 
-from transforms.checks._common import due_declarations, evaluate_each, extend_expiry, make_evidence, upsert_declaration
+from transforms.checks._common import (
+    due_declarations,
+    evaluate_each,
+    extend_expiry,
+    make_evidence,
+    upsert_declaration,
+    withdraw_declaration,
+)
 from transforms.parties import name_similarity
 from transforms.state_machine import DECLARATION, MANIFEST_LINE, Context, Step, evidence
 
@@ -64,10 +71,7 @@ class ConsignmentCheck:
         if kind == DECLARATION:
             did = record["declaration_id"]
             if record.get("message_type") == "INVALIDATION":
-                state["decls"].pop(did, None)
-                if did not in state["inv"]:
-                    state["inv"].append(did)
-                expire = record["filed_at_ms"] + rs.decision_delay_ms + rs.state_retention_ms
+                expire = withdraw_declaration(state, record, rs)
             elif did in state["inv"]:
                 return Step(state)  # an older version arriving after the invalidation
             else:

@@ -32,6 +32,7 @@ from transforms.checks._common import (
     fmt_time,
     make_evidence,
     upsert_declaration,
+    withdraw_declaration,
 )
 from transforms.parties import entity_key, name_similarity
 from transforms.state_machine import CONTAINER_EVENT, DECLARATION, Context, Step
@@ -86,10 +87,7 @@ class ContainerCheck:
         if kind == DECLARATION:
             did = record["declaration_id"]
             if record.get("message_type") == "INVALIDATION":
-                state["decls"].pop(did, None)
-                if did not in state["inv"]:
-                    state["inv"].append(did)
-                expire = record["filed_at_ms"] + rs.decision_delay_ms + rs.state_retention_ms
+                expire = withdraw_declaration(state, record, rs)
             elif did in state["inv"]:
                 return Step(state)
             else:
