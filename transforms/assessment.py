@@ -135,9 +135,15 @@ class DeclarationAssessor:
         model = self._model(ctx)
         model_score = None
         if model is not NO_MODEL:
-            # Score once; a weight of 0 still records the score (shadow mode).
-            model_score = min(1.0, max(0.0, float(model.score(decl, evidence))))
-            model = _Scored(model.version, model_score)
+            # Score once; a weight of 0 still records the score (shadow mode). A model that can
+            # explain itself (transforms.model.TrainedModel) names its top features on the scorecard.
+            explained = getattr(model, "score_explained", None)
+            if explained is not None:
+                p, top = explained(decl, evidence)
+            else:
+                p, top = model.score(decl, evidence), ()
+            model_score = min(1.0, max(0.0, float(p)))
+            model = _Scored(model.version, model_score, top)
         score, outcome, card = score_assessment(decl, decl["house_document"], evidence, rs, model, pick)
         return _record(f"{decl['declaration_id']}:v{version}", decl["declaration_id"], version,
                        decl["house_document"], score, outcome, card,
@@ -152,10 +158,10 @@ class DeclarationAssessor:
 
 
 class _Scored:
-    """A model score already computed, passed on to score_assessment."""
+    """A model score already computed (with its top features, if any), passed on to score_assessment."""
 
-    def __init__(self, version, p):
-        self.version, self.p = version, p
+    def __init__(self, version, p, explanation=()):
+        self.version, self.p, self.explanation = version, p, explanation
 
     def score(self, decl, evidence) -> float:
         return self.p

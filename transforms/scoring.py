@@ -4,7 +4,8 @@ Scoring (rule set `outcomes`, documented in rulesets/default.yaml):
 - every fired code contributes its points once: repeated evidence of one code (two containers,
   two manifest lines, two party roles) counts once, at its largest points;
 - contributions add up, plus `model.weight x 100 x` the model's probability when a model is
-  loaded; the score is capped at 100;
+  loaded (its scorecard entry names the model's top contributing features when it gives them,
+  transforms.model); the score is capped at 100;
 - score >= alert_score is an alert, >= rfi_score a REQUEST_FOR_INFORMATION, else
   ASSESSMENT_COMPLETE;
 - which alert: DO_NOT_LOAD when a fired rule carries the DO_NOT_LOAD hint and the goods are not
@@ -79,6 +80,13 @@ def _entry(kind: str, code: str, detail: str, contribution: float) -> dict:
     return {"kind": kind, "code": code, "detail": detail, "contribution": float(contribution)}
 
 
+def explanation_text(top) -> str:
+    """The model's top contributing features for the scorecard: (name, value, log-odds) triples."""
+    if not top:
+        return ""
+    return "; top features: " + ", ".join(f"{name}={value:.3g} ({contrib:+.2f})" for name, value, contrib in top)
+
+
 def is_loaded(decl: dict | None, codes, ruleset: RuleSet) -> bool:
     """Whether the goods are known to be loaded when the decision is made (outcome policy)."""
     if decl is None:
@@ -118,7 +126,8 @@ def score_assessment(
         p = min(1.0, max(0.0, p))
         contribution = ruleset.model_weight * 100.0 * p
         note = "" if ruleset.model_weight > 0 else " (weight 0: shadow scoring)"
-        scorecard.append(_entry(MODEL, MODEL, f"model {model.version} probability {p:.3f}{note}", contribution))
+        why = explanation_text(getattr(model, "explanation", ()))
+        scorecard.append(_entry(MODEL, MODEL, f"model {model.version} probability {p:.3f}{note}{why}", contribution))
         total += contribution
 
     score = float(min(100.0, max(0.0, total)))
