@@ -55,7 +55,7 @@ def cmd_replay(args) -> int:
     print(format_table(summary))
     r = summary["replay"]
     print(f"days {r['days'][0]}..{r['days'][1]} (read {r['read_days'][0]}..{r['read_days'][1]}), rule set {r['ruleset']}")
-    print(f"outputs in {args.out}: assessments.avro, alerts.avro, summary.json")
+    print(f"outputs in {args.out}: assessments.avro, alerts.avro, dead_letters.avro, summary.json")
     return 0
 
 

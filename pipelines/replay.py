@@ -17,7 +17,8 @@ verifies against the PyFlink job.
     run_replay("archive/", "2026-11-02", "2026-11-03", "out/replay")      # DirectRunner
     run_replay(..., ruleset="my-rules.yaml")                               # what-if on a rule set
 
-writes out/replay/assessments.avro, alerts.avro and summary.json (counts, events/s, stages).
+writes out/replay/assessments.avro, alerts.avro, dead_letters.avro (records failing validation or a
+data contract, docs/quality.md) and summary.json (counts, events/s, stages).
 Which days are read and which assessments kept: pipelines.archive.replay_window (docs/archive.md).
 """
 from __future__ import annotations
@@ -38,8 +39,9 @@ from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 
 from pipelines import archive as arc
+from pipelines import quality
 from pipelines.keyed_replay import evidence_input, input_position, run_assessor_for_key, run_check_for_key
-from transforms import intake, topology, validation
+from transforms import intake, topology
 from transforms.reference import load_reference
 from transforms.rules import RuleSet
 from transforms.state_machine import DECLARATION, EVIDENCE, MANIFEST_LINE
@@ -60,7 +62,9 @@ FLINK_JOB_SERVER_JAR = PROJECT_ROOT / ".cache" / "beam" / "beam-runners-flink-1.
 
 class _DecodeFile(beam.DoFn):
     """(stream, file_no, path) -> (order, kind, record) for every record of the part file,
-    decoded in one go; records failing the live intake's validation are counted and dropped."""
+    decoded in one go. The part file is a batch for the data contracts (schemas/expectations):
+    records failing the live intake's validation or an expectation go to the dead-letter output
+    (pipelines.quality.DEAD_LETTERS) with the reason, and are counted per error kind and expectation."""
 
     def __init__(self, validate: bool = True):
         self._validate = validate
@@ -74,21 +78,23 @@ class _DecodeFile(beam.DoFn):
         stream, file_no, path = element
         kind = intake.STREAMS[stream][0]
         field, rank = arc.TIME_FIELD[stream], arc.ARRIVAL_RANK[stream]
-        check = validation.VALIDATORS[stream] if self._validate else None
         records = arc.read_file(path)
-        bad = 0
+        rejected = quality.rejected_records(stream, records, self._validate)
         for i, record in enumerate(records):
-            if check is not None:
-                try:
-                    check(record)
-                except validation.ValidationError:
-                    bad += 1
-                    continue
-            yield (record[field], rank, file_no, i), kind, record
+            if i not in rejected:
+                yield (record[field], rank, file_no, i), kind, record
+        bad = len(rejected)
         self._counters[stream].inc(len(records) - bad)
         if bad:
             self._rejected.inc(bad)
-            log.warning("ReadArchive: %d invalid record(s) dropped from %s", bad, path)
+            now = int(time.time() * 1000)
+            for i, (error_kind, reason, expectations) in sorted(rejected.items()):
+                Metrics.counter(METRICS_NAMESPACE, f"dead_letters/{error_kind}").inc()
+                for name in expectations:
+                    Metrics.counter(METRICS_NAMESPACE, f"expectation/{name}").inc()
+                yield beam.pvalue.TaggedOutput(quality.DEAD_LETTERS,
+                                               quality.record_dead_letter(stream, records[i], error_kind, reason, now))
+            log.warning("ReadArchive: %d record(s) of %s rejected to dead letters", bad, path)
         log.debug("ReadArchive: %s %d records", path, len(records) - bad)
         self._n.update(files=1, records=len(records) - bad)
 
@@ -100,7 +106,8 @@ class _DecodeFile(beam.DoFn):
 
 class ReadArchive(beam.PTransform):
     """The archive's part files -> (order, kind, record), order = (event time, stream rank,
-    file number, index in file): the live arrival order."""
+    file number, index in file): the live arrival order. Rejected records: `.dead_letters`
+    (a PCollection of DeadLetter dicts, set when the transform is applied)."""
 
     def __init__(self, files: list[arc.ArchiveFile], validate: bool = True):
         super().__init__()
@@ -108,9 +115,11 @@ class ReadArchive(beam.PTransform):
         self._validate = validate
 
     def expand(self, pbegin):
-        return (pbegin
-                | "PartFiles" >> beam.Create(self._files)
-                | "Decode" >> beam.ParDo(_DecodeFile(self._validate)))
+        outputs = (pbegin
+                   | "PartFiles" >> beam.Create(self._files)
+                   | "Decode" >> beam.ParDo(_DecodeFile(self._validate)).with_outputs(quality.DEAD_LETTERS, main="records"))
+        self.dead_letters = outputs[quality.DEAD_LETTERS]
+        return outputs.records
 
 
 def ordered_records(pairs: Iterable[tuple[str, dict]]) -> list[tuple[tuple, str, dict]]:
@@ -273,6 +282,26 @@ def write_outputs(assessments: list[dict], out_dir) -> dict:
     return {"assessments": len(assessments), "alerts": len(alerts)}
 
 
+def write_dead_letters(dead_letters: list[dict], out_dir) -> int:
+    """dead_letters.avro, ordered by stream and reason (a stable file for a given archive)."""
+    from schemas import codec
+
+    ordered = sorted(dead_letters, key=lambda d: (d["source_topic"], d["error_kind"], d["reason"], d["raw"]))
+    codec.write_avro_file(Path(out_dir) / "dead_letters.avro", "DeadLetter", ordered)
+    return len(ordered)
+
+
+class WriteDeadLetters(beam.PTransform):
+    def __init__(self, out_dir):
+        super().__init__("WriteDeadLetters")
+        self._out_dir = str(Path(out_dir).resolve())
+
+    def expand(self, dead_letters):
+        return (dead_letters
+                | "AllDeadLetters" >> beam.combiners.ToList()
+                | "WriteAvro" >> beam.Map(write_dead_letters, self._out_dir))
+
+
 class WriteAssessments(beam.PTransform):
     def __init__(self, out_dir):
         super().__init__("WriteAssessments")
@@ -301,22 +330,27 @@ def make_assessor(model=None):
 
 def build_replay(pipeline, records, ruleset=None, *, model=None, out_of_orderness_ms: int = DEFAULT_OUT_OF_ORDERNESS_MS,
                  window: arc.ReplayWindow | None = None, out_dir=None, validate: bool = True, label: str = "") -> dict:
-    """Wire the replay on `pipeline`; returns its PCollections {"records", "evidence", "assessments"}.
+    """Wire the replay on `pipeline`; returns its PCollections {"records", "evidence", "assessments",
+    "dead_letters"} (dead_letters: None unless read from archive files).
 
     records: a list of pipelines.archive.ArchiveFile (read by ReadArchive), an iterable of
     (stream, record) pairs in arrival order (for small in-memory replays and tests), or a
     PCollection of (order, kind, record). window: keep only the assessments of these days
-    (None keeps all). out_dir: add WriteAssessments (assessments.avro, alerts.avro) there.
+    (None keeps all). out_dir: add WriteAssessments (assessments.avro, alerts.avro) and
+    WriteDeadLetters (dead_letters.avro) there.
     label: a prefix for every step, to build two replays in one pipeline (backtests)."""
     rs = _resolve_ruleset(ruleset)
     assessor = make_assessor(model)
     p = label
+    dead_letters = None
     if isinstance(records, beam.PCollection):
         raw = records
     else:
         records = list(records)
         if records and isinstance(records[0], arc.ArchiveFile):
-            raw = pipeline | f"{p}ReadArchive" >> ReadArchive(records, validate=validate)
+            reader = ReadArchive(records, validate=validate)
+            raw = pipeline | f"{p}ReadArchive" >> reader
+            dead_letters = reader.dead_letters
         else:
             raw = pipeline | f"{p}ReadArchive" >> beam.Create(ordered_records(records))
     flat = raw | f"{p}FlattenManifests" >> beam.FlatMap(_flatten_manifest)
@@ -326,7 +360,9 @@ def build_replay(pipeline, records, ruleset=None, *, model=None, out_of_ordernes
         assessor, rs, out_of_orderness_ms, window, len(topology.CHECKS))
     if out_dir is not None:
         assessments | f"{p}WriteAssessments" >> WriteAssessments(out_dir)
-    return {"records": flat, "evidence": evidence, "assessments": assessments}
+        if dead_letters is not None:
+            dead_letters | f"{p}WriteDeadLetters" >> WriteDeadLetters(out_dir)
+    return {"records": flat, "evidence": evidence, "assessments": assessments, "dead_letters": dead_letters}
 
 
 # --- running --------------------------------------------------------------------------------------
@@ -467,6 +503,8 @@ def run_replay(archive_dir, day_from, day_to, out_dir, ruleset=None, runner: str
         "direct_num_workers": direct_num_workers if runner.lower().startswith("direct") else None,
         "direct_running_mode": direct_running_mode if runner.lower().startswith("direct") else None,
         "rejected": counters.get("rejected", 0),
+        "dead_letters": {k.split("/", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("dead_letters/")},
+        "expectations_failed": {k.split("/", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("expectation/")},
         "stages": {name: {k: counters.get(f"{name}/{k}", 0) for k in ("keys", "inputs", "outputs")}
                    for name in [c.name for c in topology.CHECKS] + [topology.ASSESSOR.name]},
         "keys_with_state_left": sum(v for k, v in counters.items() if k.endswith("/keys_with_state_left")),

@@ -36,6 +36,13 @@ __all__ = [
     "is_country_code",
     "is_hs_code",
     "is_currency",
+    "UNLOCODE_PATTERN",
+    "COUNTRY_CODE_PATTERN",
+    "CURRENCY_PATTERN",
+    "HS_CODE_PATTERN",
+    "MANIFEST_HS_CODE_PATTERN",
+    "IMO_NUMBER_PATTERN",
+    "CONTAINER_NUMBER_PATTERN",
 ]
 
 # --- DCSA Track & Trace 2.2 code lists -------------------------------------------------------
@@ -141,10 +148,22 @@ def make_container_number(owner: str, serial: int, category: str = "U") -> str:
 
 # --- Other code shapes -------------------------------------------------------------------------
 
-_UNLOCODE_RE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
-_COUNTRY_RE = re.compile(r"[A-Z]{2}")
-_CURRENCY_RE = re.compile(r"[A-Z]{3}")
-_HS_RE = re.compile(r"[0-9]{6}(?:[0-9]{2}){0,2}")
+# Patterns (whole-string) of the code shapes; the data contracts in schemas/expectations use them too.
+UNLOCODE_PATTERN = r"[A-Z]{2}[A-Z2-9]{3}"
+COUNTRY_CODE_PATTERN = r"[A-Z]{2}"
+CURRENCY_PATTERN = r"[A-Z]{3}"
+HS_CODE_PATTERN = r"[0-9]{6}(?:[0-9]{2}){0,2}"
+#: What carriers put on manifest lines: the heading (4 digits) or more, up to 10.
+MANIFEST_HS_CODE_PATTERN = r"[0-9]{4}(?:[0-9]{2}){0,3}"
+#: IMO ship number: 7 digits (its check digit is not verified).
+IMO_NUMBER_PATTERN = r"[0-9]{7}"
+#: ISO 6346 shape without the check digit rule (see container_number_problem for that).
+CONTAINER_NUMBER_PATTERN = r"[A-Z]{3}[UJZ][0-9]{7}"
+
+_UNLOCODE_RE = re.compile(UNLOCODE_PATTERN)
+_COUNTRY_RE = re.compile(COUNTRY_CODE_PATTERN)
+_CURRENCY_RE = re.compile(CURRENCY_PATTERN)
+_HS_RE = re.compile(HS_CODE_PATTERN)
 
 
 def is_unlocode(s: object) -> bool:
