@@ -1,0 +1,50 @@
+"""Risk assessments for the assessment-store tests: valid RiskAssessment records (the shape the live
+job emits), deterministic from an index so a Flink job and the test build the same ones."""
+from __future__ import annotations
+
+from fastavro.validation import validate
+
+from schemas import codec
+
+DAY_MS = 86_400_000
+START_MS = 1_793_577_600_000  # 2026-11-02T00:00:00Z
+OUTCOMES = ["ASSESSMENT_COMPLETE", "REQUEST_FOR_INFORMATION", "HIGH_RISK_SCREENING", "DO_NOT_LOAD",
+            "CONTROL_ON_ARRIVAL"]
+ALERTING = {"HIGH_RISK_SCREENING", "DO_NOT_LOAD", "CONTROL_ON_ARRIVAL"}
+KINDS = ["RULE", "INDICATOR", "CROSS_CHECK", "MODEL", "RANDOM"]
+
+
+def event_time_of(i: int, count: int, days: int) -> int:
+    """Increasing event times over `days` days; the record just before each midnight sits on the
+    last millisecond of its day, the one at each midnight on the first of the next."""
+    step = days * DAY_MS // count
+    t = START_MS + i * step
+    if (i + 1) * step % DAY_MS == 0:
+        t = START_MS + (i + 1) * step - 1
+    return t
+
+
+def sample_assessment(i: int, count: int = 300, days: int = 4) -> dict:
+    outcome = OUTCOMES[i % len(OUTCOMES)]
+    t = event_time_of(i, count, days)
+    scorecard = [{"kind": KINDS[(i + k) % len(KINDS)], "code": f"R{k}", "detail": f"rule {k} fired for #{i} (é, 中)",
+                  "contribution": float(10 * k + i % 7)} for k in range(i % 4)]
+    with_model = i % 3 == 0
+    assessment = {
+        "assessment_id": f"DECL-{i:05d}:1",
+        "declaration_id": None if i % 11 == 0 else f"DECL-{i:05d}",
+        "declaration_version": None if i % 11 == 0 else 1 + i % 3,
+        "house_document": f"HBL{i:07d}",
+        "score": sum(e["contribution"] for e in scorecard),
+        "outcome": outcome,
+        "alert": outcome in ALERTING,
+        "scorecard": scorecard,
+        "model_score": (i % 100) / 100 if with_model else None,
+        "model_version": "gbt-2026-10" if with_model else None,
+        "ruleset_version": "2026.11" if i % 2 else "2026.10",
+        "random_selection": i % 13 == 0,
+        "event_time_ms": t,
+        "processing_time_ms": t + 1234,
+    }
+    validate(assessment, codec.parsed_schema("RiskAssessment"), raise_errors=True)  # samples follow the schema
+    return assessment
