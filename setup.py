@@ -8,7 +8,7 @@ setup(
     python_requires="==3.11.*",
     packages=find_packages(include=["borderflow*", "schemas*", "transforms*", "jobs*", "pipelines*", "generator*"]),
     package_data={
-        "schemas": ["avro/*.avsc"],
+        "schemas": ["avro/*.avsc", "expectations/*.json"],
         "transforms": ["reference_data/*", "rulesets/*"],
     },
     # Direct dependencies, pinned to the set that installs and was tested together;
@@ -17,7 +17,7 @@ setup(
         "apache-flink==2.2.1",
         "apache-beam==2.61.0",
         "fastavro==1.13.1",
-        "confluent-kafka==2.16.1",
+        "confluent-kafka[schemaregistry]==2.16.1",  # the extra: SchemaRegistryClient (tests/integration/test_schema_registry.py)
         "pyarrow==16.1.0",
         "scikit-learn==1.9.1",
         "great-expectations==1.24.1",
@@ -25,7 +25,9 @@ setup(
         "pyyaml==6.0.4",
         "matplotlib==3.11.2",
         "tqdm==4.70.1",
+        "jsonschema==4.26.0",  # tests/unit/test_k8s_manifests.py: manifests against the operators' CRD schemas
     ],
-    extras_require={"test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "hypothesis==6.170.17"]},
+    extras_require={"test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "hypothesis==6.170.17",
+                            "atheris==3.0.0"]},
     entry_points={"console_scripts": ["borderflow=borderflow.cli:main"]},
 )

@@ -6,6 +6,8 @@
     borderflow produce --input traffic/ [--rate N]            publish traffic to the input topics
     borderflow submit | savepoint JOB | stop JOB | resume --from SAVEPOINT
                                                               the live job on the local cluster
+    borderflow publish ruleset FILE | model URI --version V [--effective-from TIME]
+                                                              a new version, taken up without a restart
 """
 from __future__ import annotations
 
@@ -59,10 +61,56 @@ def cmd_run(args) -> int:
     if not args.input:
         generate(traffic, days=args.days, seed=args.seed,
                  declarations_per_day=args.declarations_per_day, rates=_rates(args.rate) or None)
-    config = JobConfig(parallelism=args.parallelism, execution_mode=args.execution_mode, ruleset=args.ruleset)
-    summary = run_embedded(traffic, out, config)
+    config = JobConfig(parallelism=args.parallelism, execution_mode=args.execution_mode, ruleset=args.ruleset,
+                       model=args.model, assessment_store=args.assessment_store)
+    updates = [_ruleset_update(spec) for spec in args.ruleset_update or ()]
+    summary = run_embedded(traffic, out, config, control_updates=updates)
     print(format_table(summary))
     print(f"outputs in {out}: assessments.avro, alerts.avro, dead_letters.avro, summary.json")
+    return 0
+
+
+def _time_ms(text: str) -> int:
+    """'now', epoch milliseconds, or an ISO 8601 time (UTC unless it says otherwise)."""
+    import time
+    from datetime import datetime, timezone
+
+    if text == "now":
+        return int(time.time() * 1000)
+    if text.lstrip("-").isdigit():
+        return int(text)
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'now', epoch ms or an ISO 8601 time, got {text!r}") from None
+    return int((t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp() * 1000)
+
+
+def _ruleset_update(spec: str) -> dict:
+    """FILE[@TIME]: a rule-set file or overlay, effective from TIME (default: from the start)."""
+    from pipelines.rulesets import merged_dict
+    from transforms import control
+
+    path, _, when = spec.partition("@")
+    return control.ruleset_update(merged_dict(path), _time_ms(when) if when else control.NEVER + 1)
+
+
+def cmd_publish(args) -> int:
+    from borderflow.cluster import bootstrap_servers
+    from borderflow.produce import publish_update
+    from transforms import control
+
+    effective = _time_ms(args.effective_from)
+    if args.kind == "ruleset":
+        from pipelines.rulesets import merged_dict
+
+        update = control.ruleset_update(merged_dict(args.source), effective)
+    else:
+        update = control.model_update(args.source, args.version, effective)
+        control.validate_update(update)  # refuse here what the job would refuse
+    publish_update(update, args.bootstrap_servers or bootstrap_servers())
+    print(f"published {args.kind} {update['version']} to {control.TOPIC_OF_KIND[update['kind']]}, "
+          f"effective from event time {update['effective_from_ms']}")
     return 0
 
 
@@ -86,6 +134,13 @@ def _job_args(args) -> list[str]:
              "--group-id", args.group_id]
     if args.ruleset:
         extra += ["--ruleset", args.ruleset]
+    if args.model:
+        extra += ["--model", args.model]
+    if args.assessment_store != "none":
+        from borderflow.cluster import ROOT, stack_env
+
+        store = args.assessment_store or str(ROOT / stack_env()["BF_RUN_DIR"] / "assessment-store")
+        extra += ["--assessment-store", store]
     if args.bounded:
         extra.append("--bounded")
     if args.start_timestamp_ms is not None:
@@ -104,7 +159,8 @@ def cmd_savepoint(args) -> int:
     from borderflow.cluster import ROOT, savepoint, stack_env, stop_with_savepoint
 
     target = args.target or str(ROOT / stack_env()["BF_RUN_DIR"] / "savepoints")
-    path = (stop_with_savepoint if args.stop else savepoint)(args.job_id, "file://" + str(Path(target).resolve()))
+    target = "file://" + str(Path(target).resolve())
+    path = stop_with_savepoint(args.job_id, target, drain=args.drain) if args.stop else savepoint(args.job_id, target)
     print(path)
     return 0
 
@@ -124,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_traffic_options(run)
     run.add_argument("--out", default="out/run", help="output directory (replaced)")
     run.add_argument("--ruleset", help="rule-set file or name (default: the packaged default)")
+    run.add_argument("--ruleset-update", action="append", metavar="FILE[@TIME]",
+                     help="publish a rule set (file or overlay) to the run, effective from TIME in event time "
+                          "(ISO 8601 or epoch ms; default: from the start); repeatable")
+    run.add_argument("--model", help="model registry URI to score with (default: no model)")
+    run.add_argument("--assessment-store", help="also write the assessments to a Parquet store in this folder "
+                                                "(borderflow assessments --store DIR queries it)")
     run.add_argument("--parallelism", type=int, default=1)
     run.add_argument("--execution-mode", choices=["thread", "process"], default="thread")
     run.set_defaults(func=cmd_run)
@@ -131,6 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.cli_commands import add_replay_commands
 
     add_replay_commands(sub)
+
+    from pipelines.assessment_store import add_assessments_command
+
+    add_assessments_command(sub)
+
+    from pipelines.model_commands import add_model_commands
+
+    add_model_commands(sub)
+
+    from pipelines.quality_commands import add_quality_commands
+
+    add_quality_commands(sub)
 
     infra = sub.add_parser("infra", help="the local stack: Kafka (KRaft) and a standalone Flink cluster")
     infra.add_argument("action", choices=["up", "down", "status", "logs", "clean"])
@@ -148,18 +222,33 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--parallelism", type=int, default=1)
         p.add_argument("--checkpoint-interval-ms", type=int, default=5000)
         p.add_argument("--group-id", default="borderflow-live")
-        p.add_argument("--ruleset")
+        p.add_argument("--ruleset", help="rule set the job starts with (later ones: borderflow publish)")
+        p.add_argument("--model", help="model registry URI the job starts with (later ones: borderflow publish)")
+        p.add_argument("--assessment-store", help="Parquet store of the assessments (default: the stack's run "
+                                                   "folder/assessment-store; 'none': no store)")
         p.add_argument("--bounded", action="store_true", help="stop at the end of what the topics hold now")
         p.add_argument("--start-timestamp-ms", type=int, help="read from this publish time (default: committed offsets)")
         if name == "resume":
             p.add_argument("--from", dest="from_savepoint", required=True, help="savepoint path")
         p.set_defaults(func=cmd_submit)
 
+    pub = sub.add_parser("publish", help="publish a rule set or a model to the running job (no restart)")
+    pub.add_argument("kind", choices=["ruleset", "model"])
+    pub.add_argument("source", help="ruleset: a rule-set file or overlay; model: its registry URI")
+    pub.add_argument("--version", help="model: the version the registry artifact carries")
+    pub.add_argument("--effective-from", default="now",
+                     help="event time from which it decides: 'now' (default), ISO 8601 or epoch ms")
+    pub.add_argument("--bootstrap-servers", help="default: the local stack's broker")
+    pub.set_defaults(func=cmd_publish)
+
     for name, stop in (("savepoint", False), ("stop", True)):
         p = sub.add_parser(name, help="stop the job with a savepoint" if stop else "take a savepoint, keep running")
         p.add_argument("job_id")
         p.add_argument("--target", help="savepoint directory (default: the stack's run folder)")
-        p.set_defaults(func=cmd_savepoint, stop=stop)
+        if stop:
+            p.add_argument("--drain", action="store_true",
+                           help="end event time first: decide every open declaration (the job will not be resumed)")
+        p.set_defaults(func=cmd_savepoint, stop=stop, drain=False)
     return parser
 
 

@@ -62,26 +62,35 @@ def submit(job_args: list[str], detached: bool = True, from_savepoint: str | Non
     raise RuntimeError(f"no job id in the output of flink run: {out.stdout[-500:]}")
 
 
-def job_state(job_id: str) -> str:
-    return rest(f"/jobs/{job_id}")["state"]
+def job_state(job_id: str, env: dict[str, str] | None = None) -> str:
+    return rest(f"/jobs/{job_id}", env)["state"]
 
 
-def wait_for_state(job_id: str, states: set[str], timeout_s: float) -> str:
+def cancel(job_id: str) -> None:
+    """Cancel a job without a savepoint (state is lost: for tests and broken jobs)."""
+    rest(f"/jobs/{job_id}?mode=cancel", method="PATCH")
+
+
+def wait_for_state(job_id: str, states: set[str], timeout_s: float, env: dict[str, str] | None = None) -> str:
+    """Poll the job until it is in one of `states`; pass `env` (stack_env()) to poll without
+    re-reading the stack configuration every second."""
     deadline = time.monotonic() + timeout_s
     state = "UNKNOWN"
     while time.monotonic() < deadline:
-        state = job_state(job_id)
+        state = job_state(job_id, env)
         if state in states:
             return state
         if state in {"FAILED", "CANCELED"} - states:
-            raise RuntimeError(f"job {job_id} is {state}: {rest(f'/jobs/{job_id}/exceptions').get('root-exception', '')[:3000]}")
+            raise RuntimeError(f"job {job_id} is {state}: {rest(f'/jobs/{job_id}/exceptions', env).get('root-exception', '')[:3000]}")
         time.sleep(1)
     raise TimeoutError(f"job {job_id} still {state} after {timeout_s:.0f}s")
 
 
-def stop_with_savepoint(job_id: str, target_dir: str, timeout_s: float = 120) -> str:
-    """Stop the job with a savepoint (Flink's stop: sources finish, sinks commit); returns its path."""
-    trigger = rest(f"/jobs/{job_id}/stop", method="POST", body={"targetDirectory": target_dir, "drain": False})
+def stop_with_savepoint(job_id: str, target_dir: str, timeout_s: float = 120, drain: bool = False) -> str:
+    """Stop the job with a savepoint (Flink's stop: sources finish, sinks commit); returns its path.
+    `drain` ends event time first (every pending timer fires: all open declarations are decided),
+    for a job that will not be resumed; without it the savepoint resumes where the job left off."""
+    trigger = rest(f"/jobs/{job_id}/stop", method="POST", body={"targetDirectory": target_dir, "drain": drain})
     return _await_savepoint(job_id, trigger["request-id"], timeout_s)
 
 

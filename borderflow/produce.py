@@ -10,6 +10,7 @@ import json
 import time
 from pathlib import Path
 
+from jobs import kafka_security
 from jobs.sources import timed_traffic_messages, topic_of
 from schemas import codec
 
@@ -27,23 +28,32 @@ def message_key(stream: str, payload: bytes) -> bytes | None:
 
 def produce(traffic_dir: str | Path, bootstrap_servers: str, rate: float | None = None,
             progress: bool = True, extra_config: dict | None = None) -> int:
-    """Publish every message; `rate` in messages per second (None: as fast as possible).
-    Returns the number of messages acknowledged by the broker; raises if any failed."""
+    """Publish every message of a traffic directory; `rate` in messages per second (None: as
+    fast as possible). Returns the number acknowledged by the broker; raises if any failed."""
+    return produce_messages(timed_traffic_messages(traffic_dir), bootstrap_servers, rate, progress, extra_config)
+
+
+def produce_messages(messages: list[tuple[int, str, bytes]], bootstrap_servers: str, rate: float | None = None,
+                     progress: bool = True, extra_config: dict | None = None, on_delivered=None) -> int:
+    """Publish (event_time_ms, stream, payload) messages in order; see produce(). `on_delivered`,
+    if given, is called with each acknowledged confluent_kafka Message (latency measurements)."""
     from confluent_kafka import Producer
     from tqdm import tqdm
 
-    messages = timed_traffic_messages(traffic_dir)
     producer = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True,
-                         "linger.ms": 20, "compression.type": "lz4", **(extra_config or {})})
+                         "linger.ms": 20, "compression.type": "lz4",
+                         **kafka_security.from_environment().librdkafka_properties(), **(extra_config or {})})
     failures: list[str] = []
     acked = 0
 
-    def on_delivery(err, _msg):
+    def on_delivery(err, msg):
         nonlocal acked
         if err is not None:
             failures.append(str(err))
         else:
             acked += 1
+            if on_delivered is not None:
+                on_delivered(msg)
 
     started = time.perf_counter()
     for i, (event_time_ms, stream, payload) in enumerate(tqdm(messages, unit="msg", disable=not progress, desc="produce")):
@@ -64,3 +74,20 @@ def produce(traffic_dir: str | Path, bootstrap_servers: str, rate: float | None 
     if failures or acked != len(messages):
         raise RuntimeError(f"{len(messages) - acked} of {len(messages)} messages not delivered: {failures[:3]}")
     return acked
+
+
+def publish_update(update: dict, bootstrap_servers: str, extra_config: dict | None = None) -> None:
+    """Publish a rule-set or model version (transforms.control) to its control topic, keyed by
+    version (the topics are compacted: every version stays, re-publishing one is a no-op)."""
+    from confluent_kafka import Producer
+
+    from transforms import control
+
+    producer = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True,
+                         **kafka_security.from_environment().librdkafka_properties(), **(extra_config or {})})
+    errors: list[str] = []
+    producer.produce(control.TOPIC_OF_KIND[update["kind"]], value=codec.encode(control.SCHEMA, update),
+                     key=update["version"].encode(), timestamp=update["published_at_ms"],
+                     on_delivery=lambda err, _msg: err and errors.append(str(err)))
+    if producer.flush(30) or errors:
+        raise RuntimeError(f"{update['kind'].lower()} {update['version']} not delivered: {errors or 'timeout'}")

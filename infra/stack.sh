@@ -266,6 +266,10 @@ web.upload.dir: $FLINK_RUN/web-upload
 python.execution-mode: $BF_FLINK_PYTHON_MODE
 python.executable: $PY
 python.client.executable: $PY
+# Metrics for Prometheus. The reporter jar is the wheel's plugins/metrics-prometheus (Flink 2.2.1's own);
+# a second copy in lib/ makes Flink warn "Multiple implementations of the same MetricReporterFactory".
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.port: $BF_FLINK_PROMETHEUS_PORTS
 EOF
 }
 

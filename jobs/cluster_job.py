@@ -27,7 +27,11 @@ def parse_args(argv):
     p.add_argument("--checkpoint-interval-ms", type=int, default=5000)
     p.add_argument("--parallelism", type=int, default=1)
     p.add_argument("--ruleset")
+    p.add_argument("--model")
+    p.add_argument("--assessment-store", help="Parquet store of the assessments (folder or URI)")
     p.add_argument("--job-name", default="borderflow-live")
+    p.add_argument("--pass-through", metavar="TOPIC",
+                   help="benchmark ceiling (jobs/passthrough.py): copy the input messages to TOPIC, no checks")
     return p.parse_args(argv)
 
 
@@ -36,7 +40,8 @@ def main(argv=None):
     from pyflink.datastream import CheckpointingMode, StreamExecutionEnvironment
 
     args = parse_args(argv if argv is not None else sys.argv[1:])
-    config = JobConfig(parallelism=args.parallelism, ruleset=args.ruleset, job_name=args.job_name)
+    config = JobConfig(parallelism=args.parallelism, ruleset=args.ruleset, model=args.model,
+                       assessment_store=args.assessment_store, job_name=args.job_name)
     overrides = Configuration()
     # Bounded restarts: recover from a lost TaskManager, but fail visibly on a real bug.
     overrides.set_string("restart-strategy.type", "fixed-delay")
@@ -49,7 +54,12 @@ def main(argv=None):
                                start_timestamp_ms=args.start_timestamp_ms,
                                out_of_orderness_ms=config.out_of_orderness_ms)
     sink = KafkaTopicsSink(args.bootstrap_servers, transactional_id_prefix=args.job_name)
-    build_job(env, source, sink, config)
+    if args.pass_through:
+        from jobs.passthrough import build_pass_through
+
+        build_pass_through(env, source, sink, args.pass_through)
+    else:
+        build_job(env, source, sink, config)
     env.execute(config.job_name)
 
 

@@ -19,5 +19,9 @@ class JobConfig:
     state_ttl_hours: int | None = None
     # Restarts after a failure before the job fails for good (cluster runs).
     restart_attempts: int = 3
-    ruleset: str | None = None  # path or name of a rule set; None = the default
+    ruleset: str | None = None  # path or name of the rule set the job starts with; None = the default
+    model: str | None = None  # model registry URI the job starts with (transforms.model); None = no model
+    # Parquet store of every assessment, partitioned by event-time day (jobs/assessment_store.py):
+    # a folder or a file:// / s3:// URI; None = no store.
+    assessment_store: str | None = None
     job_name: str = "borderflow-live"

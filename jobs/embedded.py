@@ -13,20 +13,23 @@ from jobs.config import JobConfig
 from jobs.sinks import LineFileSink
 from jobs.sources import CollectionSource, traffic_messages
 from schemas import codec
+from transforms import control
 from transforms.rules import load_ruleset
 
 
 def run_embedded(traffic_dir: str | Path, out_dir: str | Path, config: JobConfig,
-                 extra_messages: list[tuple[str, bytes]] = ()) -> dict:
+                 extra_messages: list[tuple[str, bytes]] = (), control_updates: list[dict] = ()) -> dict:
     """Run the job over a traffic directory (plus any extra raw messages, e.g. broken ones)
-    and write assessments.avro, alerts.avro, dead_letters.avro and summary.json to out_dir."""
+    and write assessments.avro, alerts.avro, dead_letters.avro and summary.json to out_dir.
+    `control_updates` (transforms.control) are rule-set/model versions published to the run."""
     traffic_dir, out = Path(traffic_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     messages = traffic_messages(traffic_dir) + list(extra_messages)
     events_in = Counter(stream for stream, _ in messages)
     sink = LineFileSink(out / "sink")
     shutil.rmtree(sink.out_dir, ignore_errors=True)
-    stats = live_job.run(CollectionSource(messages), sink, config, events_in=len(messages))
+    control_messages = [(control.STREAM_OF_KIND[u["kind"]], codec.encode(control.SCHEMA, u)) for u in control_updates]
+    stats = live_job.run(CollectionSource(messages, control_messages), sink, config, events_in=len(messages))
 
     assessments = sorted(sink.read_outputs("assessments"), key=lambda a: (a["event_time_ms"], a["assessment_id"]))
     alerts = [a for a in assessments if a["alert"]]

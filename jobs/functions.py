@@ -6,21 +6,24 @@ object; none of them decides anything about risk.
 from __future__ import annotations
 
 import base64
+import logging
 import time
 
 from pyflink.common import Types
 from pyflink.datastream import OutputTag
-from pyflink.datastream.functions import FlatMapFunction, KeyedProcessFunction, MapFunction, ProcessFunction
-from pyflink.datastream.state import StateTtlConfig, ValueStateDescriptor
+from pyflink.datastream.functions import FlatMapFunction, KeyedBroadcastProcessFunction, MapFunction, ProcessFunction
+from pyflink.datastream.state import MapStateDescriptor, StateTtlConfig, ValueStateDescriptor
 from pyflink.common.time import Time
 
+from jobs.metrics import CheckMetrics, IntakeMetrics
 from schemas import codec
-from transforms import intake
+from transforms import control, expectations, intake
 from transforms.rules import load_ruleset
 from transforms.reference import load_reference
-from transforms.state_machine import Context
 
 DEAD_LETTERS = OutputTag("dead-letters", Types.PICKLED_BYTE_ARRAY())
+# Broadcast state of every keyed operator: "KIND:version" -> ControlUpdate (transforms.control).
+CONTROL_STATE = MapStateDescriptor("control-updates", Types.STRING(), Types.PICKLED_BYTE_ARRAY())
 
 
 def _now_ms() -> int:
@@ -28,23 +31,25 @@ def _now_ms() -> int:
 
 
 class DecodeAndValidate(ProcessFunction):
-    """(stream, bytes) -> (kind, record); rejects go to the dead-letter side output."""
+    """(stream, bytes) -> (kind, record); rejects go to the dead-letter side output: undecodable
+    or invalid messages (transforms.intake) and records that break the stream's data contract
+    (transforms.expectations, the Great Expectations suites evaluated per record)."""
 
     def open(self, runtime_context):
-        group = runtime_context.get_metrics_group()
-        self._in = {s: group.add_group("stream", s).counter("eventsIn") for s in intake.STREAMS}
-        self._dead = group.counter("deadLetters")
+        self._metrics = IntakeMetrics(runtime_context.get_metrics_group())
 
     def process_element(self, value, ctx):
         stream, payload = value
         payload = bytes(payload)
-        counter = self._in.get(stream)
-        if counter is not None:
-            counter.inc()
+        self._metrics.event_in(stream)
         try:
             kind, record, _ = intake.decode_input(stream, payload)
+            failed = expectations.expectation_failures(stream, [record])
+            if failed:
+                raise intake.RejectedInput(expectations.EXPECTATION,
+                                           expectations.describe_failures([(name, why) for _, name, why in failed]))
         except intake.RejectedInput as rejection:
-            self._dead.inc()
+            self._metrics.dead_letter(stream, rejection.error_kind, rejection.reason)
             yield DEAD_LETTERS, intake.dead_letter(stream, payload, rejection, _now_ms())
             return
         yield kind, record
@@ -62,13 +67,37 @@ class RouteToCheck(FlatMapFunction):
             yield key, kind, record
 
 
-class RunKeyedCheck(KeyedProcessFunction):
-    """Runs one transforms/ KeyedCheck with Flink keyed state and event-time timers."""
+class DecodeControl(ProcessFunction):
+    """(stream, bytes) of the control topics -> ControlUpdate; every check a bad update can fail
+    runs here, once, so a bad one becomes one dead letter and the operators only get good ones."""
 
-    def __init__(self, check, ruleset_ref: str | None, state_ttl_hours: int | None):
+    def open(self, runtime_context):
+        self._metrics = IntakeMetrics(runtime_context.get_metrics_group())
+
+    def process_element(self, value, ctx):
+        stream, payload = value
+        payload = bytes(payload)
+        self._metrics.event_in(stream)
+        try:
+            update = control.decode_update(payload)
+            control.validate_update(update)
+        except control.ControlError as exc:
+            self._metrics.dead_letter(stream, intake.CONTROL, str(exc))
+            yield DEAD_LETTERS, intake.dead_letter(stream, payload, intake.RejectedInput(intake.CONTROL, str(exc)),
+                                                   _now_ms())
+            return
+        yield update
+
+
+class RunKeyedCheck(KeyedBroadcastProcessFunction):
+    """Runs one transforms/ KeyedCheck with Flink keyed state and event-time timers, deciding
+    with the rule set and model in effect at each event's time (transforms.control)."""
+
+    def __init__(self, check, ruleset_ref: str | None, state_ttl_hours: int | None, model_uri: str | None = None):
         self._check = check
         self._ruleset_ref = ruleset_ref
         self._ttl_hours = state_ttl_hours
+        self._model_uri = model_uri
 
     def open(self, runtime_context):
         descriptor = ValueStateDescriptor("state", Types.PICKLED_BYTE_ARRAY())
@@ -80,8 +109,18 @@ class RunKeyedCheck(KeyedProcessFunction):
                 .build()
             )
         self._state = runtime_context.get_state(descriptor)
-        self._ctx = Context(ruleset=load_ruleset(self._ruleset_ref), reference=load_reference(), now_ms=_now_ms)
+        model = control.load_model(self._model_uri) if self._model_uri else None
+        self._plane = control.ControlPlane(load_ruleset(self._ruleset_ref), load_reference(), model, _now_ms)
+        # Broadcast state survives restarts, this Python copy does not: reload it on first use.
+        self._synced = False
         self._outputs = runtime_context.get_metrics_group().counter("outputs")
+        self._metrics = CheckMetrics(runtime_context.get_metrics_group(), self._check.name)
+
+    def _sync(self, ctx):
+        if not self._synced:
+            for _, update in ctx.get_broadcast_state(CONTROL_STATE).items():
+                self._plane.apply(update)
+            self._synced = True
 
     def _apply(self, step, ctx):
         if step.state is None:
@@ -94,12 +133,35 @@ class RunKeyedCheck(KeyedProcessFunction):
         return step.outputs
 
     def process_element(self, value, ctx):
+        self._sync(ctx)
         _, kind, record = value
-        step = self._check.on_event(self._state.value(), kind, record, self._ctx)
+        state, started = self._state.value(), time.perf_counter_ns()
+        step = self._check.on_event(state, kind, record, self._plane.context_at(ctx.timestamp()))
+        self._metrics.step(state, step, started, ctx.timer_service().current_watermark())
         yield from self._apply(step, ctx)
 
+    def process_broadcast_element(self, value, ctx):
+        self._sync(ctx)
+        key = f"{value['kind']}:{value['version']}"
+        broadcast = ctx.get_broadcast_state(CONTROL_STATE)
+        if broadcast.contains(key):
+            return
+        try:
+            self._plane.apply(value)
+        except control.ControlError as exc:
+            # DecodeControl accepted it, so only a conflict with a version this operator already
+            # holds can land here: keep the first definition (same on every operator).
+            logging.getLogger(__name__).warning("%s: ignored control update: %s", self._check.name, exc)
+            return
+        broadcast.put(key, value)
+        if value["kind"] == control.RULESET:
+            self._metrics.use_ruleset(value["version"])
+
     def on_timer(self, timestamp, ctx):
-        step = self._check.on_timer(self._state.value(), timestamp, self._ctx)
+        self._sync(ctx)
+        state, started = self._state.value(), time.perf_counter_ns()
+        step = self._check.on_timer(state, timestamp, self._plane.context_at(timestamp))
+        self._metrics.step(state, step, started, ctx.timer_service().current_watermark())
         yield from self._apply(step, ctx)
 
 

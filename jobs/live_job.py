@@ -5,15 +5,19 @@ Story of the job, one event at a time:
     messages (stream, bytes) ── DecodeAndValidate ──bad──> dead letters (reason, raw bytes)
          │ (kind, record) with event-time watermarks
          ├─ FlattenManifests: a manifest becomes one record per consignment line
+         │                                   rule-set / model updates ── DecodeControl ──bad──> dead letters
+         │                                        │ broadcast to every keyed operator below
          ├─ CrossCheckConsignment  keyed by house document: declaration <-> manifest
          ├─ CrossCheckContainer    keyed by container: route, seals, late filing, reuse
          ├─ PartyBehaviour         keyed by consignor: split and test shipments
          └─> AssessDeclaration     keyed by declaration: evidence + indicators + rules
                                    (+ model seam, random selection) -> risk assessment
     assessments ─> sink; alerts (high-risk outcomes) ─> sink; dead letters ─> sink
+    assessments ─> Parquet store by event-time day, for analysts (optional, jobs/assessment_store.py)
 
 Every box is a thin adapter over transforms/ (see transforms/topology.py): the same checks run
-in the Beam replay. Sources and sinks are parameters, so the graph is the same embedded, on a
+in the Beam replay. Each keyed operator decides an event with the rule set and model in effect at
+its event time (transforms/control.py), so a new version takes effect without a restart. Sources and sinks are parameters, so the graph is the same embedded, on a
 standalone cluster or on Kubernetes.
 """
 from __future__ import annotations
@@ -32,7 +36,7 @@ def build_job(env, source, sink, config: JobConfig) -> None:
     from pyflink.common import Duration, Types
     from pyflink.common.watermark_strategy import TimestampAssigner, WatermarkStrategy
 
-    from jobs.functions import DEAD_LETTERS, DecodeAndValidate, RouteToCheck, RunKeyedCheck
+    from jobs.functions import CONTROL_STATE, DEAD_LETTERS, DecodeAndValidate, DecodeControl, RouteToCheck, RunKeyedCheck
 
     pickled = Types.PICKLED_BYTE_ARRAY()
 
@@ -41,8 +45,14 @@ def build_job(env, source, sink, config: JobConfig) -> None:
             kind, record = value
             return record[intake.TIME_FIELD_BY_KIND[kind]]
 
-    decoded = source.build(env).process(DecodeAndValidate(), output_type=pickled).name("DecodeAndValidate")
-    dead_letters = decoded.get_side_output(DEAD_LETTERS)
+    # Stable uids on every stateful operator: a savepoint restores into a changed job by uid.
+    decoded = (source.build(env).process(DecodeAndValidate(), output_type=pickled)
+               .name("DecodeAndValidate").uid("decode-and-validate"))
+    # Rule-set and model updates reach every keyed operator as broadcast state.
+    updates = (source.build_control(env).process(DecodeControl(), output_type=pickled)
+               .name("DecodeControl").uid("decode-control"))
+    dead_letters = decoded.get_side_output(DEAD_LETTERS).union(updates.get_side_output(DEAD_LETTERS))
+    control = updates.broadcast(CONTROL_STATE)
     if getattr(source, "assigns_watermarks", False):
         records = decoded  # event time and watermarks come from the source (Kafka timestamps)
     else:
@@ -57,8 +67,9 @@ def build_job(env, source, sink, config: JobConfig) -> None:
         return (
             inputs.flat_map(RouteToCheck(check), output_type=pickled).name(f"KeyFor{check.name}")
             .key_by(lambda routed: routed[0], key_type=Types.STRING())
-            .process(RunKeyedCheck(check, config.ruleset, config.state_ttl_hours), output_type=pickled)
-            .name(check.name)
+            .connect(control)
+            .process(RunKeyedCheck(check, config.ruleset, config.state_ttl_hours, config.model), output_type=pickled)
+            .name(check.name).uid(check.name)
         )
 
     evidence = [keyed(check, records) for check in topology.CHECKS]
@@ -67,6 +78,10 @@ def build_job(env, source, sink, config: JobConfig) -> None:
     assessments = keyed(topology.ASSESSOR, to_assess)
     alerts = assessments.filter(lambda a: a["alert"]).name("Alerts")
     sink.attach({"assessments": assessments, "alerts": alerts, "dead_letters": dead_letters})
+    if config.assessment_store:
+        from jobs.assessment_store import attach_assessment_store
+
+        attach_assessment_store(env, assessments, config.assessment_store)
 
 
 def _flatten_manifests(value):

@@ -62,30 +62,36 @@ class KafkaTopicsSink:
         self.transactional_id_prefix = transactional_id_prefix
         self.exactly_once = exactly_once
 
-    def attach(self, outputs: dict) -> None:
-        from pyflink.common import Types
+    def kafka_sink(self, topic: str, name: str):
+        """Flink's KafkaSink writing byte arrays to `topic`, with this sink's delivery guarantee
+        (`name` makes the transactional ids unique per output)."""
         from pyflink.common.serialization import ByteArraySchema
         from pyflink.datastream.connectors.base import DeliveryGuarantee
         from pyflink.datastream.connectors.kafka import KafkaRecordSerializationSchema, KafkaSink
 
+        builder = (
+            KafkaSink.builder()
+            .set_bootstrap_servers(self.bootstrap_servers)
+            .set_record_serializer(
+                KafkaRecordSerializationSchema.builder()
+                .set_topic(topic)
+                .set_value_serialization_schema(ByteArraySchema())
+                .build()
+            )
+        )
+        if self.exactly_once:
+            builder = (builder.set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                       .set_transactional_id_prefix(f"{self.transactional_id_prefix}-{name}")
+                       .set_property("transaction.timeout.ms", "600000"))
+        else:
+            builder = builder.set_delivery_guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        return builder.build()
+
+    def attach(self, outputs: dict) -> None:
+        from pyflink.common import Types
+
         for name, stream in outputs.items():
             schema = OUTPUTS[name]
-            builder = (
-                KafkaSink.builder()
-                .set_bootstrap_servers(self.bootstrap_servers)
-                .set_record_serializer(
-                    KafkaRecordSerializationSchema.builder()
-                    .set_topic(self.TOPICS[name])
-                    .set_value_serialization_schema(ByteArraySchema())
-                    .build()
-                )
-            )
-            if self.exactly_once:
-                builder = (builder.set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                           .set_transactional_id_prefix(f"{self.transactional_id_prefix}-{name}")
-                           .set_property("transaction.timeout.ms", "600000"))
-            else:
-                builder = builder.set_delivery_guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
             stream.map(lambda record, s=schema: codec.encode(s, record),
                        output_type=Types.PRIMITIVE_ARRAY(Types.BYTE())).name(f"Encode{name.title()}") \
-                .sink_to(builder.build()).name(f"Publish{name.title()}")
+                .sink_to(self.kafka_sink(self.TOPICS[name], name)).name(f"Publish{name.title()}")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Iterator, Protocol
 
+from jobs import kafka_security
 from schemas import codec
 
 def _entry_type():
@@ -72,11 +73,16 @@ class CollectionSource:
 
     assigns_watermarks = False
 
-    def __init__(self, messages: list[tuple[str, bytes]]):
+    def __init__(self, messages: list[tuple[str, bytes]], control_messages: list[tuple[str, bytes]] = ()):
         self.messages = messages
+        # (stream, ControlUpdate bytes): rule-set and model versions published to the run.
+        self.control_messages = list(control_messages)
 
     def build(self, env):
         return env.from_collection(self.messages, type_info=_entry_type()).name("TrafficMessages")
+
+    def build_control(self, env):
+        return env.from_collection(self.control_messages, type_info=_entry_type()).name("ControlUpdates")
 
 
 def topic_of(stream: str) -> str:
@@ -119,29 +125,54 @@ class KafkaTopicsSource:
             return KafkaOffsetsInitializer.timestamp(self.start_timestamp_ms)
         return KafkaOffsetsInitializer.committed_offsets(KafkaOffsetResetStrategy.EARLIEST)
 
-    def build(self, env):
-        from pyflink.common import Duration
+    def _builder(self, topics, group_id, starting_offsets):
         from pyflink.common.serialization import ByteArraySchema
-        from pyflink.common.watermark_strategy import WatermarkStrategy
         from pyflink.datastream.connectors.kafka import KafkaOffsetsInitializer, KafkaSource
 
-        merged = None
-        for stream in self.streams:
-            builder = (
-                KafkaSource.builder()
-                .set_bootstrap_servers(self.bootstrap_servers)
-                .set_topics(topic_of(stream))
-                .set_group_id(self.group_id)
-                .set_starting_offsets(self._starting_offsets())
-                .set_value_only_deserializer(ByteArraySchema())
-                .set_property("isolation.level", "read_committed")
-                .set_property("partition.discovery.interval.ms", "60000")
-            )
-            if self.bounded:
-                builder = builder.set_bounded(KafkaOffsetsInitializer.latest())
-            watermarks = (WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(self.out_of_orderness_ms))
-                          .with_idleness(Duration.of_millis(self.idle_partition_ms)))
-            raw = env.from_source(builder.build(), watermarks, f"Read{stream.title()}")
-            tagged = raw.map(lambda payload, s=stream: (s, payload), output_type=_entry_type()).name(f"Tag{stream.title()}")
-            merged = tagged if merged is None else merged.union(tagged)
-        return merged
+        builder = (
+            KafkaSource.builder()
+            .set_bootstrap_servers(self.bootstrap_servers)
+            .set_topics(*topics)
+            .set_group_id(group_id)
+            .set_starting_offsets(starting_offsets)
+            .set_value_only_deserializer(ByteArraySchema())
+            .set_property("isolation.level", "read_committed")
+            .set_property("partition.discovery.interval.ms", "60000")
+        )
+        for key, value in kafka_security.from_environment().java_properties().items():
+            builder = builder.set_property(key, value)
+        if self.bounded:
+            builder = builder.set_bounded(KafkaOffsetsInitializer.latest())
+        return builder
+
+    def _read(self, env, stream, topic, group_id, starting_offsets, watermarks):
+        """One topic as (stream, payload) records."""
+        raw = env.from_source(self._builder([topic], group_id, starting_offsets).build(), watermarks,
+                              f"Read{stream.title()}").uid(f"read-{topic}")
+        return raw.map(lambda payload, s=stream: (s, payload), output_type=_entry_type()).name(f"Tag{stream.title()}")
+
+    def build(self, env):
+        from pyflink.common import Duration
+        from pyflink.common.watermark_strategy import WatermarkStrategy
+
+        watermarks = (WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(self.out_of_orderness_ms))
+                      .with_idleness(Duration.of_millis(self.idle_partition_ms)))
+        first, *rest = [self._read(env, stream, topic_of(stream), self.group_id, self._starting_offsets(), watermarks)
+                        for stream in self.streams]
+        return first.union(*rest) if rest else first
+
+    def build_control(self, env):
+        """Every rule-set and model version ever published, from the start of the control topics
+        (they are compacted and small); the job keeps them in broadcast state."""
+        from pyflink.common import Duration
+        from pyflink.common.watermark_strategy import WatermarkStrategy
+        from pyflink.datastream.connectors.kafka import KafkaOffsetsInitializer
+
+        from transforms.control import STREAM_OF_KIND, TOPIC_OF_KIND
+
+        # Control topics are quiet for days: idle, they must not hold back the job's watermark.
+        watermarks = WatermarkStrategy.for_monotonous_timestamps().with_idleness(Duration.of_seconds(5))
+        first, *rest = [self._read(env, STREAM_OF_KIND[kind], topic, f"{self.group_id}-control",
+                                   KafkaOffsetsInitializer.earliest(), watermarks)
+                        for kind, topic in TOPIC_OF_KIND.items()]
+        return first.union(*rest)

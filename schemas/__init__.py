@@ -13,5 +13,6 @@ from schemas.codec import (  # noqa: F401
     parsed_schema,
     read_avro_file,
     register_writer_schema,
+    standalone_schema,
     write_avro_file,
 )

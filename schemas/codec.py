@@ -32,6 +32,7 @@ _FILES = [
     ("ControlResult", "control_result.avsc"),
     ("RiskAssessment", "risk_assessment.avsc"),
     ("DeadLetter", "dead_letter.avsc"),
+    ("ControlUpdate", "control_update.avsc"),
 ]
 SCHEMA_NAMES = tuple(name for name, _ in _FILES)
 
@@ -207,6 +208,23 @@ def decode(name: str, data: bytes) -> dict:
     return record
 
 
+def _plain(node: Any) -> Any:
+    # fastavro's "__..." bookkeeping keys dropped, dict keys sorted; lists (a record's fields, a
+    # union's branches) keep their order
+    if isinstance(node, dict):
+        return {k: _plain(node[k]) for k in sorted(node) if not k.startswith("__")}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def standalone_schema(name: str) -> dict:
+    """The current schema of `name` as plain JSON: standalone (types of other files inlined), keys
+    sorted, no fastavro bookkeeping. What container-file headers carry and what a schema registry
+    is given; its Parsing Canonical Form has the fingerprint `fingerprint(name)`."""
+    return _plain(parsed_schema(name))
+
+
 def write_avro_file(path: str | Path, name: str, records: Iterable[dict], sync_marker: bytes | None = None) -> int:
     """Write records to an Avro object container file (deflate); returns how many were written.
 
@@ -223,15 +241,6 @@ def write_avro_file(path: str | Path, name: str, records: Iterable[dict], sync_m
     if not isinstance(sync_marker, (bytes, bytearray)) or len(sync_marker) != 16:
         raise ValueError(f"sync_marker must be 16 bytes, got {sync_marker!r}")
 
-    def plain(node: Any) -> Any:
-        # fastavro's "__..." bookkeeping keys dropped, dict keys sorted; lists (a record's
-        # fields, a union's branches) keep their order
-        if isinstance(node, dict):
-            return {k: plain(node[k]) for k in sorted(node) if not k.startswith("__")}
-        if isinstance(node, list):
-            return [plain(v) for v in node]
-        return node
-
     count = 0
 
     def counted():
@@ -241,7 +250,7 @@ def write_avro_file(path: str | Path, name: str, records: Iterable[dict], sync_m
             yield r
 
     with open(path, "wb") as out:
-        fastavro.writer(out, plain(parsed_schema(name)), counted(), codec="deflate", sync_marker=bytes(sync_marker))
+        fastavro.writer(out, standalone_schema(name), counted(), codec="deflate", sync_marker=bytes(sync_marker))
     return count
 
 

@@ -35,6 +35,8 @@ DECODE = "DECODE"
 VALIDATION = "VALIDATION"
 DCSA = "DCSA"
 LATE = "LATE"
+CONTROL = "CONTROL"  # a rule-set or model update that cannot be applied
+EXPECTATION = "EXPECTATION"  # breaks the stream's data contract (transforms.expectations)
 UNKNOWN_STREAM = "UNKNOWN_STREAM"
 
 

@@ -29,7 +29,8 @@ from typing import Iterable
 from transforms import topology
 from transforms.reference import load_reference
 from transforms.rules import load_ruleset
-from transforms.state_machine import EVIDENCE, MANIFEST_LINE, Context
+from transforms.control import ControlPlane
+from transforms.state_machine import EVIDENCE, MANIFEST_LINE
 
 DEFAULT_OUT_OF_ORDERNESS_MS = 10 * 60_000
 
@@ -38,13 +39,17 @@ class Runner:
     """Keyed state, timers and a watermark for CHECKS + ASSESSOR, in one process."""
 
     def __init__(self, ruleset=None, reference=None, out_of_orderness_ms: int = DEFAULT_OUT_OF_ORDERNESS_MS,
-                 checks=None, assessor=None, now_ms=None, evidence_sink: list | None = None):
+                 checks=None, assessor=None, now_ms=None, evidence_sink: list | None = None,
+                 control_updates: Iterable[dict] = (), model=None):
         rs = ruleset if ruleset is not None else load_ruleset()
         if isinstance(rs, str):
             rs = load_ruleset(rs)
         ref = reference if reference is not None else load_reference()
-        self.ctx = Context(ruleset=rs, reference=ref,
-                           now_ms=now_ms or (lambda: int(time.time() * 1000)))
+        # Rule-set and model versions by event time, as the job's broadcast state holds them.
+        self.plane = ControlPlane(rs, ref, model, now_ms or (lambda: int(time.time() * 1000)))
+        for update in control_updates:
+            self.plane.apply(update)
+        self.ctx = self.plane.context_at(-(2**63))  # the versions the run starts with
         self.checks = list(checks if checks is not None else topology.CHECKS)
         self.assessor = assessor if assessor is not None else topology.ASSESSOR
         self.stages = self.checks + [self.assessor]
@@ -72,16 +77,18 @@ class Runner:
             self.late_inputs += 1
         if kind == topology.MANIFEST:
             for line in topology.flatten_manifest(record):
-                self._route(MANIFEST_LINE, line)
+                self._route(MANIFEST_LINE, line, event_time_ms)
         else:
-            self._route(kind, record)
+            self._route(kind, record, event_time_ms)
 
-    def _route(self, kind: str, record: dict) -> None:
+    def _route(self, kind: str, record: dict, t: int) -> None:
+        ctx = self.plane.context_at(t)
         for stage, check in enumerate(self.stages):
             for key in check.key_of(kind, record):
-                self._apply(stage, key, check.on_event(self.states[stage].get(key), kind, record, self.ctx))
+                self._apply(stage, key, check.on_event(self.states[stage].get(key), kind, record, ctx), t)
 
-    def _apply(self, stage: int, key: str, step) -> None:
+    def _apply(self, stage: int, key: str, step, t: int) -> None:
+        """Store a step's state and timers; its outputs carry time t, as Flink stamps them."""
         states = self.states[stage]
         if step.state is None:
             states.pop(key, None)
@@ -103,7 +110,8 @@ class Runner:
                 self.evidence_sink.append(ev)
             for key2 in self.assessor.key_of(EVIDENCE, ev):
                 last = len(self.stages) - 1
-                self._apply(last, key2, self.assessor.on_event(self.states[last].get(key2), EVIDENCE, ev, self.ctx))
+                ctx = self.plane.context_at(t)
+                self._apply(last, key2, self.assessor.on_event(self.states[last].get(key2), EVIDENCE, ev, ctx), t)
 
     # -- time -------------------------------------------------------------------------------------
     def advance(self, watermark: float) -> None:
@@ -116,7 +124,7 @@ class Runner:
             ts, stage, _, key = heapq.heappop(timers)
             self._timer_set.discard((stage, key, ts))
             check = self.stages[stage]
-            self._apply(stage, key, check.on_timer(self.states[stage].get(key), ts, self.ctx))
+            self._apply(stage, key, check.on_timer(self.states[stage].get(key), ts, self.plane.context_at(ts)), ts)
 
     def finish(self) -> list[dict]:
         """End of input: watermark to +infinity; every timer fires. Returns the assessments."""
@@ -129,9 +137,11 @@ class Runner:
 
 def run_in_memory(inputs: Iterable[tuple[str, dict, int]], ruleset=None, reference=None,
                   out_of_orderness_ms: int = DEFAULT_OUT_OF_ORDERNESS_MS, evidence_sink: list | None = None,
-                  now_ms=None) -> list[dict]:
-    """Run the topology over (kind, record, event_time_ms) inputs; returns the assessments."""
-    runner = Runner(ruleset, reference, out_of_orderness_ms, now_ms=now_ms, evidence_sink=evidence_sink)
+                  now_ms=None, control_updates: Iterable[dict] = ()) -> list[dict]:
+    """Run the topology over (kind, record, event_time_ms) inputs; returns the assessments.
+    `control_updates` are rule-set/model versions (transforms.control) effective by event time."""
+    runner = Runner(ruleset, reference, out_of_orderness_ms, now_ms=now_ms, evidence_sink=evidence_sink,
+                    control_updates=control_updates)
     for kind, record, t in inputs:
         runner.feed(kind, record, t)
     return runner.finish()

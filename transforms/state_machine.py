@@ -43,6 +43,8 @@ class Context:
 
     ruleset: Any  # transforms.rules.RuleSet
     reference: Any  # transforms.reference.ReferenceData
+    # The trained model in use (transforms.scoring.ModelScorer); None = the assessor's own default.
+    model: Any = None
     # Wall clock, only for processing-time stamps; decisions never depend on it.
     now_ms: Callable[[], int] = field(default=lambda: int(time.time() * 1000))
 

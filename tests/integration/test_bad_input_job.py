@@ -7,14 +7,16 @@ The job must finish; every bad message must come out as exactly one dead letter 
 and the kind the intake gives it; every good declaration must be assessed exactly once, and the
 awkward sequences must neither be dead-lettered nor assessed twice.
 
-(Records that pass the intake but break the data contracts, e.g. a bidi override in a name, are
-dead-lettered only once the live job calls transforms.expectations.expectation_failures; see
-docs/quality.md. Their coverage is tests/unit/test_expectations.py.)
+Records that pass the intake but break the stream's data contract (transforms.expectations, e.g.
+a bidi override in a name, a description of a megabyte) are dead-lettered as EXPECTATION with the
+failed expectations named.
 """
 import json
 from collections import Counter
 
 import pytest
+
+from transforms.expectations import expectation_failures
 
 from generator.traffic import generate
 from jobs import live_job
@@ -63,6 +65,10 @@ def bad_messages(first_declaration: bytes) -> list[tuple[str, bytes, str]]:
         ("control_results", codec.encode("ControlResult", R.control_result(seizure_category=None)), intake.VALIDATION),
         ("container_events", codec.encode("ContainerEvent", R.container_event(event_type_code="FLY")), intake.VALIDATION),
         ("parcels", b"\x00", intake.UNKNOWN_STREAM),
+        ("declarations", codec.encode("Declaration", R.declaration(
+            declaration_id="LRN-BIDI-1", consignor=R.party("Acme \u202eLtd"))), intake.EXPECTATION),
+        ("declarations", codec.encode("Declaration", R.declaration(
+            declaration_id="LRN-HUGE-1", goods=[R.goods_item(description="LED " * 250_000)])), intake.EXPECTATION),
     ]
 
 
@@ -102,6 +108,10 @@ def run(tmp_path_factory):
     first_event = next(m for m in messages if m[0] == "container_events")
     bad = bad_messages(messages[first][1])
     for stream, payload, kind in bad:  # the mix is what it claims to be
+        if kind == intake.EXPECTATION:  # passes the intake, breaks the contract
+            _, record, _ = intake.decode_input(stream, payload)
+            assert expectation_failures(stream, [record]), (stream, payload[:60])
+            continue
         with pytest.raises(intake.RejectedInput) as rejected:
             intake.decode_input(stream, payload)
         assert rejected.value.error_kind == kind, (stream, payload[:60], rejected.value)

@@ -15,6 +15,7 @@ from generator.traffic import generate
 from jobs.config import JobConfig
 from jobs.embedded import run_embedded
 from schemas import codec
+from transforms.rules import load_ruleset
 
 pytestmark = pytest.mark.integration
 
@@ -33,9 +34,18 @@ def stack():
     if up.returncode != 0:
         _stack("down", timeout=180)
         pytest.fail(f"infra/stack.sh up failed:\n{up.stdout}\n{up.stderr}", pytrace=False)
+    _cancel_test_jobs()
     yield cluster.stack_env()
+    _cancel_test_jobs()
     if not was_running:
         _stack("down", timeout=180)
+
+
+def _cancel_test_jobs():
+    """A test job left running by a failed test would consume the next test's traffic."""
+    for job in cluster.rest("/jobs/overview")["jobs"]:
+        if job["state"] == "RUNNING" and job["name"].startswith("borderflow-itest"):
+            cluster.cancel(job["jid"])
 
 
 def _topic_end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
@@ -160,3 +170,87 @@ def test_taskmanager_killed_mid_run_loses_and_duplicates_nothing(stack, tmp_path
     ids = [a["assessment_id"] for a in on_topic]
     assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} duplicate assessments after the restore"
     assert _comparable(on_topic) == _comparable(expected)
+
+
+def _caught_up(bootstrap: str, group: str, ends: dict[str, dict[int, int]]) -> bool:
+    """Whether the job's group has committed (on a checkpoint) every offset up to `ends`."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        committed = consumer.committed([TopicPartition(t, p) for t, parts in ends.items() for p in parts], timeout=10)
+        return all(tp.offset >= ends[tp.topic][tp.partition] for tp in committed)
+    finally:
+        consumer.close()
+
+
+def _wait(condition, what: str, timeout_s: float = 180):
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(1)
+
+
+def test_rule_set_pushed_mid_stream_then_stop_and_resume_from_savepoint(stack, tmp_path):
+    """Operations' day: the job runs; a new rule set is published and decides from its effective
+    time on (assessments name it); the job is stopped with a savepoint and resumed from it while
+    traffic keeps coming. Every declaration is assessed exactly once, as the reference runner
+    decides with the same rule-set history."""
+    from borderflow.produce import produce_messages, publish_update
+    from jobs.sources import timed_traffic_messages
+    from pipelines.rulesets import merged_dict
+    from transforms import control, intake
+    from transforms.runner import DEFAULT_OUT_OF_ORDERNESS_MS, run_in_memory
+
+    bootstrap = cluster.bootstrap_servers(stack)
+    # Four days, so that decisions (days after filing) fall due while traffic still flows.
+    generate(tmp_path / "traffic", days=4, seed=6, declarations_per_day=150)
+    messages = timed_traffic_messages(tmp_path / "traffic")
+    inputs = [intake.decode_input(stream, payload) for _, stream, payload in messages]
+    deadlines = sorted(a["event_time_ms"] for a in run_in_memory(inputs))
+    # Part A ends once a tenth of the decisions are due (decisions wait days of event time);
+    # the rule set takes effect at a decision time the watermark cannot reach before it is
+    # published, so the outcome does not depend on timing.
+    due = deadlines[len(deadlines) // 10]
+    split_a = next(i for i, m in enumerate(messages) if m[0] - DEFAULT_OUT_OF_ORDERNESS_MS > due + 60_000)
+    split_b = (split_a + len(messages)) // 2
+    part_a, part_b, part_c = messages[:split_a], messages[split_a:split_b], messages[split_b:]
+    reachable = part_a[-1][0] - DEFAULT_OUT_OF_ORDERNESS_MS
+    later = [t for t in deadlines if t > reachable]
+    update = control.ruleset_update(merged_dict("pipelines/examples/candidate-ruleset.yaml"), later[len(later) // 2])
+    expected = run_in_memory(inputs, control_updates=[update])
+
+    out_start = _topic_end_offsets(bootstrap, "assessments")
+    run_id = time.time_ns()
+    group, name = f"itest-ops-{run_id}", f"borderflow-itest-ops-{run_id}"
+    _commit_group_offsets(bootstrap, group, {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS})
+    produce_messages(part_a, bootstrap, progress=False)
+    job_args = ["--group-id", group, "--checkpoint-interval-ms", "1000", "--job-name", name]
+    job_id = cluster.submit(job_args)
+    savepoints = "file://" + str(tmp_path / "savepoints")
+    try:
+        _wait(lambda: _read_committed(bootstrap, "assessments", out_start, "RiskAssessment", timeout_s=5),
+              "the first assessments")
+        publish_update(update, bootstrap)
+        produce_messages(part_b, bootstrap, progress=False)
+        ends = {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS}
+        _wait(lambda: _caught_up(bootstrap, group, ends), "the job to consume part B")
+        path = cluster.stop_with_savepoint(job_id, savepoints)
+        cluster.wait_for_state(job_id, {"FINISHED"}, timeout_s=60)
+
+        produce_messages(part_c, bootstrap, progress=False)
+        job_id = cluster.submit(job_args, from_savepoint=path)
+        ends = {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS}
+        _wait(lambda: _caught_up(bootstrap, group, ends), "the resumed job to consume part C")
+        # The end of the run: drain decides every declaration still open.
+        cluster.stop_with_savepoint(job_id, savepoints, drain=True)
+        cluster.wait_for_state(job_id, {"FINISHED"}, timeout_s=60)
+    except Exception:
+        print(_stack("logs", "80", timeout=60).stdout)
+        raise
+
+    on_topic = _read_committed(bootstrap, "assessments", out_start, "RiskAssessment")
+    ids = [a["assessment_id"] for a in on_topic]
+    assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} duplicate assessments across stop and resume"
+    assert _comparable(on_topic) == _comparable(expected)
+    assert {a["ruleset_version"] for a in on_topic} == {load_ruleset().version, update["version"]}
+    switch = update["effective_from_ms"]
+    assert all((a["ruleset_version"] == update["version"]) == (a["event_time_ms"] >= switch) for a in on_topic)

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from schemas import codec
 from tests.unit.fixtures import records
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.registry]
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = ROOT / "infra" / "registry" / "registry.sh"
