@@ -1,0 +1,83 @@
+"""Keyed state per open consignment: how much memory a million declarations awaiting their
+decision take in the job's keyed state.
+
+Runs generated traffic through the in-memory reference runner (the same checks the job runs,
+transforms/runner.py), stops when most declarations are filed but none is decided yet (the
+state is at its peak then: decisions come days after filing), and measures the keyed state of
+every check as the job stores it: one pickled value per key (ValueState of
+PICKLED_BYTE_ARRAY), plus the key itself. Heap backends add object overhead (RocksDB adds its
+own per-entry overhead and compression); the figure is the serialized size, the part that grows
+with traffic. Prints a table and appends one JSON line to benchmarks/results.jsonl.
+
+    .venv/bin/python benchmarks/state_memory.py [--per-day 3000] [--days 2]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import pickle
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from generator.traffic import generate  # noqa: E402
+from jobs.sources import timed_traffic_messages  # noqa: E402
+from transforms import intake  # noqa: E402
+from transforms.runner import Runner  # noqa: E402
+from transforms.state_machine import DECLARATION  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results.jsonl"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--per-day", type=int, default=3000)
+    ap.add_argument("--days", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--results", default=str(RESULTS))
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(tmp, days=args.days, seed=args.seed, declarations_per_day=args.per_day)
+        inputs = [intake.decode_input(stream, payload) for _, stream, payload in timed_traffic_messages(tmp)]
+
+    runner = Runner()
+    assessor = len(runner.stages) - 1
+    peak = None
+    for kind, record, t in inputs:
+        runner.feed(kind, record, t)
+        if kind == DECLARATION:
+            open_decisions = sum(1 for s in runner.states[assessor].values() if s.get("status") == "open")
+            if peak is None or open_decisions > peak[0]:
+                peak = (open_decisions, [dict(s) for s in runner.states])
+
+    open_decisions, states = peak
+    rows, total = [], 0
+    for stage, per_key in zip(runner.stages, states):
+        size = sum(len(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) + len(k.encode()) for k, v in per_key.items())
+        total += size
+        rows.append({"check": stage.name, "keys": len(per_key), "bytes": size})
+    per_open = total / open_decisions
+    print(f"peak: {open_decisions} declarations awaiting their decision")
+    print(f"{'check':<24}{'keys':>10}{'bytes':>14}")
+    for r in rows:
+        print(f"{r['check']:<24}{r['keys']:>10}{r['bytes']:>14}")
+    print(f"serialized keyed state per open declaration: {per_open:,.0f} bytes; "
+          f"per million open declarations: {per_open * 1e6 / 2**30:.2f} GiB")
+
+    with open(args.results, "a") as f:
+        f.write(json.dumps({"benchmark": "state_memory", "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                            "per_day": args.per_day, "days": args.days, "seed": args.seed, "cpus": os.cpu_count(),
+                            "python": platform.python_version(), "open_declarations": open_decisions,
+                            "checks": rows, "bytes_per_open_declaration": round(per_open),
+                            "gib_per_million_open": round(per_open * 1e6 / 2**30, 3)}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
