@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from borderflow import cluster
+from borderflow import cluster, topics
 from borderflow.produce import produce
 from generator.traffic import generate
 from jobs.config import JobConfig
@@ -49,50 +49,16 @@ def _cancel_test_jobs():
 
 
 def _topic_end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "itest-offsets"})
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
-    finally:
-        consumer.close()
+    return topics.end_offsets(bootstrap, topic)
 
 
-INPUT_TOPICS = ("declarations", "manifests", "container-events", "control-results")
-
-
-def _commit_group_offsets(bootstrap: str, group: str, offsets: dict[str, dict[int, int]]) -> None:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        consumer.commit(offsets=[TopicPartition(t, p, o) for t, parts in offsets.items() for p, o in parts.items()],
-                        asynchronous=False)
-    finally:
-        consumer.close()
+INPUT_TOPICS = topics.INPUT_TOPICS
+_commit_group_offsets = topics.commit_group_offsets
 
 
 def _read_committed(bootstrap: str, topic: str, start: dict[int, int], schema: str, timeout_s: float = 60) -> list[dict]:
     """Decode every committed record from `start` to the end of each partition."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"itest-read-{time.time_ns()}",
-                         "isolation.level": "read_committed", "enable.auto.commit": False})
-    try:
-        consumer.assign([TopicPartition(topic, p, off) for p, off in start.items()])
-        ends = {}
-        for p in start:
-            ends[p] = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-        records, deadline = [], time.monotonic() + timeout_s
-        positions = dict(start)
-        while any(positions[p] < ends[p] for p in start) and time.monotonic() < deadline:
-            msg = consumer.poll(1.0)
-            if msg is None or msg.error():
-                # Transaction markers take offsets but are never delivered: trust the position.
-                for tp in consumer.position([TopicPartition(topic, p) for p in start]):
-                    if tp.offset >= 0:
-                        positions[tp.partition] = tp.offset
-                continue
-            positions[msg.partition()] = msg.offset() + 1
-            records.append(codec.decode(schema, msg.value()))
-        return records
-    finally:
-        consumer.close()
+    return [codec.decode(schema, msg.value()) for msg in topics.read_range(bootstrap, topic, start, timeout_s=timeout_s)]
 
 
 def _comparable(assessments):
@@ -182,6 +148,13 @@ def _caught_up(bootstrap: str, group: str, ends: dict[str, dict[int, int]]) -> b
         consumer.close()
 
 
+def _some_committed(bootstrap: str, topic: str, start: dict[int, int]) -> bool:
+    try:
+        return bool(topics.read_range(bootstrap, topic, start, timeout_s=5))
+    except TimeoutError:  # open transactions not committed yet
+        return False
+
+
 def _wait(condition, what: str, timeout_s: float = 180):
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -227,8 +200,7 @@ def test_rule_set_pushed_mid_stream_then_stop_and_resume_from_savepoint(stack, t
     job_id = cluster.submit(job_args)
     savepoints = "file://" + str(tmp_path / "savepoints")
     try:
-        _wait(lambda: _read_committed(bootstrap, "assessments", out_start, "RiskAssessment", timeout_s=5),
-              "the first assessments")
+        _wait(lambda: _some_committed(bootstrap, "assessments", out_start), "the first assessments")
         publish_update(update, bootstrap)
         produce_messages(part_b, bootstrap, progress=False)
         ends = {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS}
