@@ -25,6 +25,8 @@ def parse_args(argv):
     p.add_argument("--start-timestamp-ms", type=int,
                    help="read from the first record published at or after this time (default: committed offsets)")
     p.add_argument("--checkpoint-interval-ms", type=int, default=5000)
+    p.add_argument("--idle-partition-ms", type=int, default=60_000,
+                   help="an input partition without records this long stops holding back the watermark")
     p.add_argument("--parallelism", type=int, default=1)
     p.add_argument("--ruleset")
     p.add_argument("--model")
@@ -52,7 +54,8 @@ def main(argv=None):
     env.enable_checkpointing(args.checkpoint_interval_ms, CheckpointingMode.EXACTLY_ONCE)
     source = KafkaTopicsSource(args.bootstrap_servers, args.group_id, bounded=args.bounded,
                                start_timestamp_ms=args.start_timestamp_ms,
-                               out_of_orderness_ms=config.out_of_orderness_ms)
+                               out_of_orderness_ms=config.out_of_orderness_ms,
+                               idle_partition_ms=args.idle_partition_ms)
     sink = KafkaTopicsSink(args.bootstrap_servers, transactional_id_prefix=args.job_name)
     if args.pass_through:
         from jobs.passthrough import build_pass_through

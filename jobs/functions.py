@@ -129,7 +129,8 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
             self._state.update(step.state)
         for ts in step.timers:
             ctx.timer_service().register_event_time_timer(ts)
-        self._outputs.inc(len(step.outputs))
+        if step.outputs:  # every metric update is a JVM call: most steps emit nothing
+            self._outputs.inc(len(step.outputs))
         return step.outputs
 
     def process_element(self, value, ctx):
@@ -137,7 +138,9 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
         _, kind, record = value
         state, started = self._state.value(), time.perf_counter_ns()
         step = self._check.on_event(state, kind, record, self._plane.context_at(ctx.timestamp()))
-        self._metrics.step(state, step, started, ctx.timer_service().current_watermark())
+        self._metrics.step(state, step, started)
+        if self._metrics.lag_due():
+            self._metrics.watermark(ctx.timer_service().current_watermark())
         yield from self._apply(step, ctx)
 
     def process_broadcast_element(self, value, ctx):
@@ -161,7 +164,9 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
         self._sync(ctx)
         state, started = self._state.value(), time.perf_counter_ns()
         step = self._check.on_timer(state, timestamp, self._plane.context_at(timestamp))
-        self._metrics.step(state, step, started, ctx.timer_service().current_watermark())
+        self._metrics.step(state, step, started)
+        if self._metrics.lag_due():
+            self._metrics.watermark(ctx.timer_service().current_watermark())
         yield from self._apply(step, ctx)
 
 

@@ -266,6 +266,11 @@ class CheckMetrics:
         if watermark_ms is not None:
             self.watermark(watermark_ms)
 
+    def lag_due(self) -> bool:
+        """Whether the watermark-lag gauge wants a refresh: lets the operator skip reading the
+        watermark (a JVM call) on all but about one record per second."""
+        return self._clock_ns() - self._lag_at_ns >= GAUGE_REFRESH_NS
+
     def watermark(self, watermark_ms: int) -> None:
         """Refresh the watermark-lag gauge (at most once per GAUGE_REFRESH_NS)."""
         now_ns = self._clock_ns()

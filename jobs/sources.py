@@ -170,8 +170,11 @@ class KafkaTopicsSource:
 
         from transforms.control import STREAM_OF_KIND, TOPIC_OF_KIND
 
-        # Control topics are quiet for days: idle, they must not hold back the job's watermark.
-        watermarks = WatermarkStrategy.for_monotonous_timestamps().with_idleness(Duration.of_seconds(5))
+        # Updates must never move event time: with watermarks from their publication times, an
+        # update arriving while the traffic partitions are idle would push every operator's
+        # watermark to the wall clock and decide all open declarations early. So no watermarks;
+        # idle after 5 s, so this input stops holding back the traffic's watermark.
+        watermarks = WatermarkStrategy.no_watermarks().with_idleness(Duration.of_seconds(5))
         first, *rest = [self._read(env, STREAM_OF_KIND[kind], topic, f"{self.group_id}-control",
                                    KafkaOffsetsInitializer.earliest(), watermarks)
                         for kind, topic in TOPIC_OF_KIND.items()]

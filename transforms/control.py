@@ -9,9 +9,9 @@ way, and a version can be scheduled ahead ("from Monday 00:00 UTC"). A version t
 job after the watermark has passed its effective time applies from then on: decisions already
 made stay made (assessments are never re-issued).
 
-Versions are immutable: the same version published again with the same body is a no-op, with a
-different body it is rejected (ControlError), so every assessment's `ruleset_version` means one
-thing. `validate_update` does every check a bad update can fail (decoding, YAML, rule-set
+Versions are immutable: the same version published again with the same body and effective time
+is a no-op; with a different body or time it is rejected (ControlError), so every assessment's
+`ruleset_version` means one thing, on every operator and after every restart. `validate_update` does every check a bad update can fail (decoding, YAML, rule-set
 validation, model loading) once, before the broadcast, so bad updates become one dead letter
 each and operators only ever receive good ones.
 """
@@ -118,8 +118,9 @@ class ControlPlane:
         self._now_ms = now_ms
         # Per kind: parallel lists sorted by effective_from_ms (bisect), and the bodies seen.
         self._starts = {RULESET: [NEVER], MODEL: [NEVER]}
+        self._orders = {RULESET: [(NEVER, NEVER, "")], MODEL: [(NEVER, NEVER, "")]}
         self._values = {RULESET: [base_ruleset], MODEL: [base_model]}
-        self._bodies: dict[tuple[str, str], str] = {}
+        self._bodies: dict[tuple[str, str], tuple[str, int]] = {}
         self._contexts: dict[tuple[int, int], Context] = {}
 
     def versions(self, kind: str) -> list[tuple[int, str | None]]:
@@ -130,16 +131,20 @@ class ControlPlane:
         kind, version = update["kind"], update["version"]
         seen = self._bodies.get((kind, version))
         if seen is not None:
-            if seen != update["body"]:
+            if seen != (update["body"], update["effective_from_ms"]):
                 raise ControlError(f"{kind.lower()} version {version} was already published with a different "
-                                   f"body; versions are immutable, publish a new version")
+                                   f"body or effective time; versions are immutable, publish a new version")
             return False
         value = compiled if compiled is not None else validate_update(update)
-        starts, values = self._starts[kind], self._values[kind]
-        i = bisect.bisect_right(starts, update["effective_from_ms"])
+        # Order by (effective time, publication time, version), never by arrival: operators
+        # rebuilt from broadcast state after a restore see the versions in another order.
+        order = (update["effective_from_ms"], update["published_at_ms"], version)
+        orders, starts, values = self._orders[kind], self._starts[kind], self._values[kind]
+        i = bisect.bisect_right(orders, order)
+        orders.insert(i, order)
         starts.insert(i, update["effective_from_ms"])
         values.insert(i, value)
-        self._bodies[(kind, version)] = update["body"]
+        self._bodies[(kind, version)] = (update["body"], update["effective_from_ms"])
         self._contexts.clear()
         return True
 

@@ -56,9 +56,11 @@ def test_redelivery_is_a_no_op_and_a_changed_body_is_refused():
     update = control.ruleset_update(_rs_dict("v9"), 1000)
     assert p.apply(update) is True
     assert p.apply(dict(update)) is False
-    changed = control.ruleset_update(_rs_dict("v9", random_selection_share=0.5), 2000)
+    changed = control.ruleset_update(_rs_dict("v9", random_selection_share=0.5), 1000)
     with pytest.raises(control.ControlError, match="immutable"):
         p.apply(changed)
+    with pytest.raises(control.ControlError, match="immutable"):
+        p.apply({**update, "effective_from_ms": 2000})
     assert [v for _, v in p.versions(control.RULESET)] == [BASE.version, "v9"]
 
 
@@ -120,3 +122,17 @@ def test_a_rule_set_published_mid_stream_decides_from_its_time_on(day):
     assert all(new[k]["outcome"] == cand[k]["outcome"] for k in after)
     # The candidate flags more undervaluation, so the switch must show in the outcomes.
     assert any(new[k]["outcome"] != base[k]["outcome"] for k in after)
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.permutations(range(4)), st.integers(min_value=-10**12, max_value=10**12))
+def test_arrival_order_does_not_matter(order, t):
+    """Operators rebuilt from broadcast state after a restore see the versions in any order."""
+    updates = [{**VERSIONS[i], "effective_from_ms": 1000 * (i // 2), "published_at_ms": 10 + i} for i in range(4)]
+    reference, shuffled = plane(), plane()
+    for i in range(4):
+        reference.apply(updates[i], compiled=COMPILED[i])
+    for i in order:
+        shuffled.apply(updates[i], compiled=COMPILED[i])
+    assert reference.context_at(t).ruleset.version == shuffled.context_at(t).ruleset.version
+    assert reference.versions(control.RULESET) == shuffled.versions(control.RULESET)
