@@ -421,6 +421,7 @@ cmd_env() {
   echo "BF_ROOT=$ROOT"
   echo "BF_PYTHON=$PY"
   echo "BF_RUN=$RUN"
+  echo "BF_CACHE=$CACHE"
   echo "BOOTSTRAP=$BOOTSTRAP"
   echo "REST_URL=$REST_URL"
   echo "FLINK_HOME=$PYFLINK_HOME"

@@ -28,9 +28,8 @@ while IFS='=' read -r key val; do
 done <<<"$config"
 [[ -n "${BF_REGISTRY_VERSION:-}" ]] || die "no BF_REGISTRY_* block in infra/stack.env" 2
 
-abspath() { if [[ "$1" == /* ]]; then echo "$1"; else echo "$ROOT/$1"; fi; }
-CACHE="$(abspath "$BF_CACHE_DIR")"
-RUN="$(abspath "$BF_RUN_DIR")/registry"
+CACHE="$BF_CACHE"  # resolved by stack.sh env
+RUN="$BF_RUN/registry"
 BUILD="$CACHE/apicurio-registry-$BF_REGISTRY_VERSION"
 RUNNER="$BUILD/apicurio-registry-runner.jar"
 PID_FILE="$RUN/registry.pid"
