@@ -63,7 +63,7 @@ def cmd_run(args) -> int:
                  declarations_per_day=args.declarations_per_day, rates=_rates(args.rate) or None)
     config = JobConfig(parallelism=args.parallelism, execution_mode=args.execution_mode, ruleset=args.ruleset,
                        model=args.model, assessment_store=args.assessment_store)
-    updates = [_ruleset_update(spec) for spec in args.ruleset_update or ()]
+    updates = [_ruleset_update_spec(spec) for spec in args.ruleset_update or ()]
     summary = run_embedded(traffic, out, config, control_updates=updates)
     print(format_table(summary))
     print(f"outputs in {out}: assessments.avro, alerts.avro, dead_letters.avro, summary.json")
@@ -86,13 +86,20 @@ def _time_ms(text: str) -> int:
     return int((t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp() * 1000)
 
 
-def _ruleset_update(spec: str) -> dict:
-    """FILE[@TIME]: a rule-set file or overlay, effective from TIME (default: from the start)."""
+def _ruleset_update(path: str, effective_from_ms: int) -> dict:
+    """A ControlUpdate for a rule-set file or overlay (pipelines/rulesets.py merges overlays)."""
     from pipelines.rulesets import merged_dict
     from transforms import control
 
+    return control.ruleset_update(merged_dict(path), effective_from_ms)
+
+
+def _ruleset_update_spec(spec: str) -> dict:
+    """FILE[@TIME]: a rule-set file or overlay, effective from TIME (default: from the start)."""
+    from transforms import control
+
     path, _, when = spec.partition("@")
-    return control.ruleset_update(merged_dict(path), _time_ms(when) if when else control.NEVER + 1)
+    return _ruleset_update(path, _time_ms(when) if when else control.NEVER + 1)
 
 
 def cmd_publish(args) -> int:
@@ -102,9 +109,7 @@ def cmd_publish(args) -> int:
 
     effective = _time_ms(args.effective_from)
     if args.kind == "ruleset":
-        from pipelines.rulesets import merged_dict
-
-        update = control.ruleset_update(merged_dict(args.source), effective)
+        update = _ruleset_update(args.source, effective)
     else:
         update = control.model_update(args.source, args.version, effective)
         control.validate_update(update)  # refuse here what the job would refuse

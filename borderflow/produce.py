@@ -86,7 +86,7 @@ def publish_update(update: dict, bootstrap_servers: str, extra_config: dict | No
     producer = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True,
                          **kafka_security.from_environment().librdkafka_properties(), **(extra_config or {})})
     errors: list[str] = []
-    producer.produce(control.TOPIC_OF_KIND[update["kind"]], value=codec.encode(control.SCHEMA, update),
+    producer.produce(control.TOPIC_OF_KIND[update["kind"]], value=control.encode_update(update),
                      key=update["version"].encode(), timestamp=update["published_at_ms"],
                      on_delivery=lambda err, _msg: err and errors.append(str(err)))
     if producer.flush(30) or errors:

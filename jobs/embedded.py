@@ -28,7 +28,7 @@ def run_embedded(traffic_dir: str | Path, out_dir: str | Path, config: JobConfig
     events_in = Counter(stream for stream, _ in messages)
     sink = LineFileSink(out / "sink")
     shutil.rmtree(sink.out_dir, ignore_errors=True)
-    control_messages = [(control.STREAM_OF_KIND[u["kind"]], codec.encode(control.SCHEMA, u)) for u in control_updates]
+    control_messages = [(control.STREAM_OF_KIND[u["kind"]], control.encode_update(u)) for u in control_updates]
     stats = live_job.run(CollectionSource(messages, control_messages), sink, config, events_in=len(messages))
 
     assessments = sorted(sink.read_outputs("assessments"), key=lambda a: (a["event_time_ms"], a["assessment_id"]))

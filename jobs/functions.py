@@ -30,6 +30,12 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _reject(metrics, stream: str, payload: bytes, rejection: intake.RejectedInput):
+    """Count a rejected message and make its dead letter for the DEAD_LETTERS side output."""
+    metrics.dead_letter(stream, rejection.error_kind, rejection.reason)
+    return DEAD_LETTERS, intake.dead_letter(stream, payload, rejection, _now_ms())
+
+
 class DecodeAndValidate(ProcessFunction):
     """(stream, bytes) -> (kind, record); rejects go to the dead-letter side output: undecodable
     or invalid messages (transforms.intake) and records that break the stream's data contract
@@ -49,8 +55,7 @@ class DecodeAndValidate(ProcessFunction):
                 raise intake.RejectedInput(expectations.EXPECTATION,
                                            expectations.describe_failures([(name, why) for _, name, why in failed]))
         except intake.RejectedInput as rejection:
-            self._metrics.dead_letter(stream, rejection.error_kind, rejection.reason)
-            yield DEAD_LETTERS, intake.dead_letter(stream, payload, rejection, _now_ms())
+            yield _reject(self._metrics, stream, payload, rejection)
             return
         yield kind, record
 
@@ -82,9 +87,7 @@ class DecodeControl(ProcessFunction):
             update = control.decode_update(payload)
             control.validate_update(update)
         except control.ControlError as exc:
-            self._metrics.dead_letter(stream, intake.CONTROL, str(exc))
-            yield DEAD_LETTERS, intake.dead_letter(stream, payload, intake.RejectedInput(intake.CONTROL, str(exc)),
-                                                   _now_ms())
+            yield _reject(self._metrics, stream, payload, intake.RejectedInput(intake.CONTROL, str(exc)))
             return
         yield update
 

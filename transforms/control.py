@@ -91,6 +91,11 @@ def load_model_update(update: dict) -> Any:
     return model
 
 
+def encode_update(update: dict) -> bytes:
+    """The wire form of an update: Avro single-object encoding, like every other stream."""
+    return codec.encode(SCHEMA, update)
+
+
 def decode_update(payload: bytes) -> dict:
     try:
         return codec.decode(SCHEMA, payload)
@@ -109,6 +114,10 @@ def validate_update(update: dict) -> Any:
     return load_model_update(update)
 
 
+def _effective_from(order: tuple) -> int:
+    return order[0]
+
+
 class ControlPlane:
     """Every rule-set and model version an operator knows, and the Context for an event time."""
 
@@ -116,15 +125,15 @@ class ControlPlane:
                  now_ms: Callable[[], int] = _now_ms):
         self._reference = reference
         self._now_ms = now_ms
-        # Per kind: parallel lists sorted by effective_from_ms (bisect), and the bodies seen.
-        self._starts = {RULESET: [NEVER], MODEL: [NEVER]}
+        # Per kind: parallel lists sorted by (effective_from_ms, published_at_ms, version) and the
+        # versions' values; and the bodies seen.
         self._orders = {RULESET: [(NEVER, NEVER, "")], MODEL: [(NEVER, NEVER, "")]}
         self._values = {RULESET: [base_ruleset], MODEL: [base_model]}
         self._bodies: dict[tuple[str, str], tuple[str, int]] = {}
         self._contexts: dict[tuple[int, int], Context] = {}
 
     def versions(self, kind: str) -> list[tuple[int, str | None]]:
-        return [(start, getattr(v, "version", None)) for start, v in zip(self._starts[kind], self._values[kind])]
+        return [(order[0], getattr(v, "version", None)) for order, v in zip(self._orders[kind], self._values[kind])]
 
     def apply(self, update: dict, compiled: Any = None) -> bool:
         """Add a version; False when it is already known (re-delivery after a restart)."""
@@ -139,20 +148,19 @@ class ControlPlane:
         # Order by (effective time, publication time, version), never by arrival: operators
         # rebuilt from broadcast state after a restore see the versions in another order.
         order = (update["effective_from_ms"], update["published_at_ms"], version)
-        orders, starts, values = self._orders[kind], self._starts[kind], self._values[kind]
+        orders, values = self._orders[kind], self._values[kind]
         i = bisect.bisect_right(orders, order)
         orders.insert(i, order)
-        starts.insert(i, update["effective_from_ms"])
         values.insert(i, value)
         self._bodies[(kind, version)] = (update["body"], update["effective_from_ms"])
         self._contexts.clear()
         return True
 
     def _at(self, kind: str, event_time_ms: int):
-        starts = self._starts[kind]
-        if len(starts) == 1:
+        orders = self._orders[kind]
+        if len(orders) == 1:
             return self._values[kind][0]
-        return self._values[kind][bisect.bisect_right(starts, event_time_ms) - 1]
+        return self._values[kind][bisect.bisect_right(orders, event_time_ms, key=_effective_from) - 1]
 
     def context_at(self, event_time_ms: int) -> Context:
         rs, model = self._at(RULESET, event_time_ms), self._at(MODEL, event_time_ms)

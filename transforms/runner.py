@@ -49,7 +49,6 @@ class Runner:
         self.plane = ControlPlane(rs, ref, model, now_ms or (lambda: int(time.time() * 1000)))
         for update in control_updates:
             self.plane.apply(update)
-        self.ctx = self.plane.context_at(-(2**63))  # the versions the run starts with
         self.checks = list(checks if checks is not None else topology.CHECKS)
         self.assessor = assessor if assessor is not None else topology.ASSESSOR
         self.stages = self.checks + [self.assessor]

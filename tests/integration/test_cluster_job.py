@@ -48,12 +48,7 @@ def _cancel_test_jobs():
             cluster.cancel(job["jid"])
 
 
-def _topic_end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    return topics.end_offsets(bootstrap, topic)
-
-
 INPUT_TOPICS = topics.INPUT_TOPICS
-_commit_group_offsets = topics.commit_group_offsets
 
 
 def _read_committed(bootstrap: str, topic: str, start: dict[int, int], schema: str, timeout_s: float = 60) -> list[dict]:
@@ -74,11 +69,11 @@ def test_cluster_gives_the_embedded_assessments(stack, tmp_path):
     expected = list(codec.read_avro_file(tmp_path / "embedded" / "assessments.avro"))
     assert embedded["assessments"] == len(expected) > 300
 
-    out_start = _topic_end_offsets(bootstrap, "assessments")
+    out_start = topics.end_offsets(bootstrap, "assessments")
     # The topics may hold earlier runs' traffic: the job's group starts where this run's begins.
     run_id = time.time_ns()
     group = f"itest-{run_id}"
-    _commit_group_offsets(bootstrap, group, {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS})
+    topics.start_group_at_ends(bootstrap, group)
     sent = produce(tmp_path / "traffic", bootstrap, progress=False)
     assert sent == sum(embedded["events_in"].values())
 
@@ -106,10 +101,10 @@ def test_taskmanager_killed_mid_run_loses_and_duplicates_nothing(stack, tmp_path
     run_embedded(tmp_path / "traffic", tmp_path / "embedded", JobConfig())
     expected = list(codec.read_avro_file(tmp_path / "embedded" / "assessments.avro"))
 
-    out_start = _topic_end_offsets(bootstrap, "assessments")
+    out_start = topics.end_offsets(bootstrap, "assessments")
     run_id = time.time_ns()
     group = f"itest-kill-{run_id}"
-    _commit_group_offsets(bootstrap, group, {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS})
+    topics.start_group_at_ends(bootstrap, group)
     produce(tmp_path / "traffic", bootstrap, progress=False)
     job_id = cluster.submit(["--bounded", "--group-id", group, "--checkpoint-interval-ms", "1000",
                              "--job-name", f"borderflow-itest-kill-{run_id}"])
@@ -222,9 +217,9 @@ def test_rule_set_pushed_mid_stream_then_stop_and_resume_from_savepoint(stack, t
     history = _published_updates(bootstrap)
     expected = run_in_memory(inputs, control_updates=history + [update])
 
-    out_start = _topic_end_offsets(bootstrap, "assessments")
+    out_start = topics.end_offsets(bootstrap, "assessments")
     group, name = f"itest-ops-{run_id}", f"borderflow-itest-ops-{run_id}"
-    _commit_group_offsets(bootstrap, group, {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS})
+    topics.start_group_at_ends(bootstrap, group)
     # Traffic flows while the job runs, at a rate it keeps up with: a backlog would let one
     # partition's records wait in the reader long enough for it to count as idle, and its
     # records would then be late (the reference has no late records). Input partitions go idle
@@ -239,12 +234,12 @@ def test_rule_set_pushed_mid_stream_then_stop_and_resume_from_savepoint(stack, t
         _wait(lambda: _tasks_running(job_id), "the job's tasks to run")
         produce_messages(part_a, bootstrap, rate=RATE, progress=False)
         _wait(lambda: _some_committed(bootstrap, "assessments", out_start), "the first assessments")
-        ends = {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS}
+        ends = {t: topics.end_offsets(bootstrap, t) for t in INPUT_TOPICS}
         _wait(lambda: _caught_up(bootstrap, group, ends), "the job to consume part A")
         time.sleep(22)  # every input partition idle
         publish_update(update, bootstrap)
         produce_messages(part_b, bootstrap, rate=RATE, progress=False)
-        ends = {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS}
+        ends = {t: topics.end_offsets(bootstrap, t) for t in INPUT_TOPICS}
         _wait(lambda: _caught_up(bootstrap, group, ends), "the job to consume part B")
         path = cluster.stop_with_savepoint(job_id, savepoints)
         cluster.wait_for_state(job_id, {"FINISHED"}, timeout_s=60)
@@ -252,7 +247,7 @@ def test_rule_set_pushed_mid_stream_then_stop_and_resume_from_savepoint(stack, t
         job_id = cluster.submit(job_args, from_savepoint=path)
         _wait(lambda: _tasks_running(job_id), "the resumed job's tasks to run")
         produce_messages(part_c, bootstrap, rate=RATE, progress=False)
-        ends = {t: _topic_end_offsets(bootstrap, t) for t in INPUT_TOPICS}
+        ends = {t: topics.end_offsets(bootstrap, t) for t in INPUT_TOPICS}
         _wait(lambda: _caught_up(bootstrap, group, ends), "the resumed job to consume part C")
         # The end of the run: drain decides every declaration still open.
         cluster.stop_with_savepoint(job_id, savepoints, drain=True)

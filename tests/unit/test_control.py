@@ -6,7 +6,6 @@ from hypothesis import given, settings, strategies as st
 from generator.traffic import generate
 from jobs.sources import timed_traffic_messages
 from pipelines.rulesets import merged_dict
-from schemas import codec
 from transforms import control, intake
 from transforms.reference import load_reference
 from transforms.rules import load_ruleset, resolve_ruleset_path
@@ -82,7 +81,7 @@ def test_undecodable_update_and_missing_model_are_control_errors():
     with pytest.raises(control.ControlError):
         control.decode_update(b"not an update")
     update = control.model_update("/nonexistent/registry/m1", "m1", 0)
-    roundtrip = control.decode_update(codec.encode(control.SCHEMA, update))
+    roundtrip = control.decode_update(control.encode_update(update))
     assert roundtrip == update
     with pytest.raises(control.ControlError, match="m1"):
         control.validate_update(roundtrip)
