@@ -15,9 +15,9 @@ from pyflink.datastream.functions import FlatMapFunction, KeyedBroadcastProcessF
 from pyflink.datastream.state import MapStateDescriptor, StateTtlConfig, ValueStateDescriptor
 from pyflink.common.time import Time
 
-from jobs.metrics import CheckMetrics, IntakeMetrics
+from jobs.metrics import GROUP, CheckMetrics, IntakeMetrics, LedgerMetrics
 from schemas import codec
-from transforms import control, expectations, intake
+from transforms import control, expectations, intake, ledger, topology
 from transforms.rules import load_ruleset
 from transforms.reference import load_reference
 
@@ -57,6 +57,13 @@ class DecodeAndValidate(ProcessFunction):
         except intake.RejectedInput as rejection:
             yield _reject(self._metrics, stream, payload, rejection)
             return
+        if kind == intake.MANIFEST:
+            self._metrics.ledger.accepted(stream, len(record.get("lines") or ()))
+        else:
+            self._metrics.ledger.accepted(stream)
+            if kind not in topology.OWNER_OF_KIND:  # no live check reads it: settled here
+                self._metrics.ledger.settle(stream, {ledger.NOT_USED: 1})
+                return
         yield kind, record
 
 
@@ -65,10 +72,17 @@ class RouteToCheck(FlatMapFunction):
 
     def __init__(self, check):
         self._check = check
+        self._owns = getattr(check, "owns", None)
+
+    def open(self, runtime_context):
+        self._ledger = LedgerMetrics(runtime_context.get_metrics_group().add_group(GROUP)) if self._owns else None
 
     def flat_map(self, value):
         kind, record = value
-        for key in self._check.key_of(kind, record):
+        keys = self._check.key_of(kind, record)
+        if not keys and kind == self._owns:  # the owner has no key for it: settled here
+            self._ledger.settle(ledger.STREAM_OF_KIND[kind], {ledger.NO_KEY: 1})
+        for key in keys:
             yield key, kind, record
 
 
@@ -118,6 +132,8 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
         self._synced = False
         self._outputs = runtime_context.get_metrics_group().counter("outputs")
         self._metrics = CheckMetrics(runtime_context.get_metrics_group(), self._check.name)
+        owns = getattr(self._check, "owns", None)
+        self._stream = ledger.STREAM_OF_KIND[owns] if owns else None
 
     def _sync(self, ctx):
         if not self._synced:
@@ -132,8 +148,14 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
             self._state.update(step.state)
         for ts in step.timers:
             ctx.timer_service().register_event_time_timer(ts)
+        if step.ledger:
+            self._metrics.ledger.settle(self._stream, step.ledger)
         if step.outputs:  # every metric update is a JVM call: most steps emit nothing
             self._outputs.inc(len(step.outputs))
+        if step.late:
+            now = _now_ms()
+            return step.outputs + [(DEAD_LETTERS, intake.late_dead_letter(ledger.STREAM_OF_KIND[kind], record, why, now))
+                                   for kind, record, why in step.late]
         return step.outputs
 
     def process_element(self, value, ctx):

@@ -3,6 +3,7 @@
 Story of the job, one event at a time:
 
     messages (stream, bytes) ── DecodeAndValidate ──bad──> dead letters (reason, raw bytes)
+         │                     (control results: counted, not used by the live checks)
          │ (kind, record) with event-time watermarks
          ├─ FlattenManifests: a manifest becomes one record per consignment line
          │                                   rule-set / model updates ── DecodeControl ──bad──> dead letters
@@ -13,7 +14,11 @@ Story of the job, one event at a time:
          └─> AssessDeclaration     keyed by declaration: evidence + indicators + rules
                                    (+ model seam, random selection) -> risk assessment
     assessments ─> sink; alerts (high-risk outcomes) ─> sink; dead letters ─> sink
+    (late declarations, after their decision, are dead letters of kind LATE from AssessDeclaration)
     assessments ─> Parquet store by event-time day, for analysts (optional, jobs/assessment_store.py)
+
+Nothing lost: each kind of record has one owner operator that counts where it ends
+(transforms.ledger; metrics recordsAccepted, recordsSettled, recordsPending).
 
 Every box is a thin adapter over transforms/ (see transforms/topology.py): the same checks run
 in the Beam replay. Each keyed operator decides an event with the rule set and model in effect at
@@ -77,6 +82,8 @@ def build_job(env, source, sink, config: JobConfig) -> None:
     to_assess = declarations.union(*[e.map(_as_evidence_input, output_type=pickled) for e in evidence])
     assessments = keyed(topology.ASSESSOR, to_assess)
     alerts = assessments.filter(lambda a: a["alert"]).name("Alerts")
+    # Records that came after the decision they could have changed (transforms.ledger: late).
+    dead_letters = dead_letters.union(*[s.get_side_output(DEAD_LETTERS) for s in (*evidence, assessments)])
     sink.attach({"assessments": assessments, "alerts": alerts, "dead_letters": dead_letters})
     if config.assessment_store:
         from jobs.assessment_store import attach_assessment_store

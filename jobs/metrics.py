@@ -8,6 +8,7 @@ The operators in jobs/functions.py own one object each:
     CheckMetrics(runtime_context.get_metrics_group(), name)  RunKeyedCheck (every keyed check)
         .step(state_before, step, started_ns, watermark_ms)  after each on_event / on_timer
         .use_ruleset(version)                                when a rule set comes into use
+        .ledger.settle(stream, step.ledger)                  the owner's dispositions (transforms.ledger)
 
 Naming. Flink names an operator metric after its groups: `group.add_group("borderflow")
 .add_group("stream", "declarations").counter("eventsIn")` is exported as
@@ -90,6 +91,14 @@ METRICS = dict([
        "keys holding state (records waiting for a partner, their deadline or cleanup) created minus cleared"),
     _m("awaitingDecision", [], "gauge", "AssessDeclaration", "declarations held until their decision deadline"),
     _m("watermarkLagMs", [], "gauge", "every keyed check", "wall clock minus the operator's event-time watermark, ms"),
+    # The ledger (transforms.ledger): per stream, recordsAccepted = sum of recordsSettled + recordsPending.
+    _m("stream_recordsAccepted", ["stream"], "counter", "DecodeAndValidate",
+       "units accepted after intake, per stream (manifest lines for manifests, messages otherwise)"),
+    _m("stream_disposition_recordsSettled", ["stream", "disposition"], "counter",
+       "the owner of each kind (AssessDeclaration, CrossCheckConsignment, CrossCheckContainer, DecodeAndValidate)",
+       "accepted units that reached their final disposition (assessed, cross_checked, late, duplicate, ...)"),
+    _m("stream_recordsPending", ["stream"], "gauge", "AssessDeclaration, CrossCheckConsignment, CrossCheckContainer",
+       "accepted units held in keyed state, waiting for their decision or partner, since the operator started"),
 ])
 
 
@@ -188,8 +197,46 @@ class _InUse:
         self.current = version
 
 
+class LedgerMetrics:
+    """The ledger of transforms.ledger as counters: units accepted, settled per disposition, and
+    pending (a counter that goes up and down, like keysInState). Like every count here it starts
+    from 0 when the operator starts, so after a restore `recordsPending` does not include the
+    units held in the restored state."""
+
+    def __init__(self, root):
+        self._root = root
+        self._accepted: dict[str, object] = {}
+        self._settled: dict[tuple, object] = {}
+        self._pending: dict[str, object] = {}
+
+    def accepted(self, stream: str, n: int = 1) -> None:
+        counter = self._accepted.get(stream)
+        if counter is None:
+            counter = self._accepted[stream] = self._root.add_group("stream", stream).counter("recordsAccepted")
+        counter.inc(n)
+
+    def settle(self, stream: str, entries: dict) -> None:
+        from transforms.ledger import PENDING
+
+        for disposition, n in entries.items():
+            if not n:
+                continue
+            if disposition == PENDING:
+                counter = self._pending.get(stream)
+                if counter is None:
+                    counter = self._pending[stream] = self._root.add_group("stream", stream).counter("recordsPending")
+            else:
+                counter = self._settled.get((stream, disposition))
+                if counter is None:
+                    counter = self._settled[(stream, disposition)] = (
+                        self._root.add_group("stream", stream).add_group("disposition", disposition)
+                        .counter("recordsSettled"))
+            counter.inc(n)
+
+
 class IntakeMetrics:
-    """DecodeAndValidate: events in per stream, dead letters per stream, reason and field."""
+    """DecodeAndValidate: events in per stream, dead letters per stream, reason and field, and
+    the ledger's accepted units (and the kinds no live check uses, settled at once)."""
 
     def __init__(self, metric_group):
         from transforms import intake
@@ -197,6 +244,7 @@ class IntakeMetrics:
         self._root = metric_group.add_group(GROUP)
         self._events = {s: self._root.add_group("stream", s).counter("eventsIn") for s in intake.STREAMS}
         self._dead: dict[tuple, object] = {}
+        self.ledger = LedgerMetrics(self._root)
 
     def event_in(self, stream: str) -> None:
         counter = self._events.get(stream)
@@ -226,6 +274,7 @@ class CheckMetrics:
         self._lag = _Gauge(self._root, "watermarkLagMs")
         self._lag_at_ns = 0
         self._ruleset = _InUse(self._root, "ruleset")
+        self.ledger = LedgerMetrics(self._root)
         self.is_assessor = check_name == topology.ASSESSOR.name
         if self.is_assessor:
             from transforms.assessment import OPEN

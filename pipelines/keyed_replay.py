@@ -49,6 +49,7 @@ class OneKey:
         self.emitted: list[tuple[tuple, dict]] = []
         self.current_order: tuple | None = None  # the input being handled
         self.current_watermark: int = 0
+        self.owns = getattr(check, "owns", None)  # the ledger's owner of a kind (transforms.ledger)
 
     def key_of(self, kind: str, record: dict) -> list[str]:
         return [self.key]
@@ -84,7 +85,8 @@ def run_check_for_key(check, stage: int, key: str, inputs: Iterable[tuple], rule
     """Run one check on one key. `inputs`: (order, kind, record), any order (sorted here by
     order). Returns ([(position, output)], the finished Runner, whose `live_keys()` must be 0)."""
     one = OneKey(check, key, stage)
-    runner = Runner(ruleset, reference, out_of_orderness_ms, checks=[one], assessor=_Nothing(), now_ms=now_ms)
+    runner = Runner(ruleset, reference, out_of_orderness_ms, checks=[one], assessor=_Nothing(), now_ms=now_ms,
+                    account_inputs=False)
     for order, kind, record in sorted(inputs, key=lambda x: x[0]):
         one.current_order = order
         one.current_watermark = order[0] - out_of_orderness_ms - 1
@@ -99,7 +101,8 @@ def run_assessor_for_key(assessor, key: str, inputs: Iterable[tuple], ruleset, r
     input_position(...), evidence at the position the check stage gave it. Returns
     (assessments, the finished Runner)."""
     one = OneKey(assessor, key, stage=-1)
-    runner = Runner(ruleset, reference, out_of_orderness_ms, checks=[], assessor=one, now_ms=now_ms)
+    runner = Runner(ruleset, reference, out_of_orderness_ms, checks=[], assessor=one, now_ms=now_ms,
+                    account_inputs=False)
     for pos, kind, record in sorted(inputs, key=lambda x: x[0]):
         if pos[1] == TIMER:
             t = pos[0]

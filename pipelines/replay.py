@@ -41,7 +41,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from pipelines import archive as arc
 from pipelines import quality
 from pipelines.keyed_replay import evidence_input, input_position, run_assessor_for_key, run_check_for_key
-from transforms import intake, topology
+from transforms import intake, ledger, topology
 from transforms.reference import load_reference
 from transforms.rules import RuleSet
 from transforms.state_machine import DECLARATION, EVIDENCE, MANIFEST_LINE
@@ -134,9 +134,33 @@ def _flatten_manifest(element):
     order, kind, record = element
     if kind == topology.MANIFEST:
         for n, line in enumerate(topology.flatten_manifest(record)):
+            _count_accepted(MANIFEST_LINE, line)
             yield order + (n,), MANIFEST_LINE, line
     else:
+        _count_accepted(kind, record)
         yield order + (0,), kind, record
+
+
+def _ledger_counter(stream: str, disposition: str):
+    return Metrics.counter(METRICS_NAMESPACE, f"ledger/{stream}/{disposition}")
+
+
+def _count_accepted(kind: str, record: dict) -> None:
+    """The ledger (transforms.ledger): a unit reaching the keyed stages, settled at once when no
+    owner will account for it."""
+    stream = ledger.STREAM_OF_KIND[kind]
+    _ledger_counter(stream, "units_in").inc()
+    lost = ledger.unowned_disposition(kind, record, topology.OWNER_OF_KIND.get(kind))
+    if lost:
+        _ledger_counter(stream, lost).inc()
+
+
+def _count_settled(runner) -> None:
+    """A per-key runner's ledger entries (only the owner stage of a kind has any)."""
+    for stream, entries in runner.ledger.settled.items():
+        for disposition, n in entries.items():
+            if n:
+                _ledger_counter(stream, disposition).inc(n)
 
 
 # --- keyed stages ---------------------------------------------------------------------------------
@@ -183,6 +207,7 @@ class _RunCheck(beam.DoFn):
         inputs = list(inputs)
         emitted, runner = run_check_for_key(self._check, self._stage, key, inputs, self._rs, self._reference, self._ooo)
         self._counters.count(len(inputs), len(emitted), runner)
+        _count_settled(runner)
         for pos, ev in emitted:
             for akey in self._assessor.key_of(EVIDENCE, ev):
                 yield akey, evidence_input(pos, ev)
@@ -236,6 +261,11 @@ class _RunAssessor(beam.DoFn):
         inputs = list(inputs)
         assessments, runner = run_assessor_for_key(self._assessor, key, inputs, self._rs, self._reference, self._ooo)
         self._counters.count(len(inputs), len(assessments), runner)
+        _count_settled(runner)
+        now = int(time.time() * 1000)
+        for kind, record, why in runner.late:  # after their decision: dead letters, as in the live job
+            yield beam.pvalue.TaggedOutput(quality.DEAD_LETTERS, intake.late_dead_letter(
+                ledger.STREAM_OF_KIND[kind], record, why, now))
         for a in assessments:
             if self._window is None or self._window.keeps(a):
                 self._kept.inc()
@@ -260,10 +290,13 @@ class AssessDeclarations(beam.PTransform):
         records, evidence = pcolls[0], pcolls[1:]
         declarations = records | "DeclarationsByKey" >> beam.ParDo(
             _DeclarationsForAssessor(self._assessor, self._ooo, self._stage))
-        return ((declarations, *evidence)
-                | "WithEvidence" >> beam.Flatten()
-                | "GroupByKey" >> beam.GroupByKey()
-                | "RunPerKey" >> beam.ParDo(_RunAssessor(self._assessor, self._rs, self._ooo, self._window)))
+        outputs = ((declarations, *evidence)
+                   | "WithEvidence" >> beam.Flatten()
+                   | "GroupByKey" >> beam.GroupByKey()
+                   | "RunPerKey" >> beam.ParDo(_RunAssessor(self._assessor, self._rs, self._ooo, self._window))
+                   .with_outputs(quality.DEAD_LETTERS, main="assessments"))
+        self.late = outputs[quality.DEAD_LETTERS]
+        return outputs.assessments
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -287,6 +320,7 @@ def write_dead_letters(dead_letters: list[dict], out_dir) -> int:
     from schemas import codec
 
     ordered = sorted(dead_letters, key=lambda d: (d["source_topic"], d["error_kind"], d["reason"], d["raw"]))
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     codec.write_avro_file(Path(out_dir) / "dead_letters.avro", "DeadLetter", ordered)
     return len(ordered)
 
@@ -356,8 +390,10 @@ def build_replay(pipeline, records, ruleset=None, *, model=None, out_of_ordernes
     flat = raw | f"{p}FlattenManifests" >> beam.FlatMap(_flatten_manifest)
     evidence = [flat | f"{p}{check.name}" >> CrossCheck(check, i, rs, out_of_orderness_ms, assessor)
                 for i, check in enumerate(topology.CHECKS)]
-    assessments = (flat, *evidence) | f"{p}AssessDeclarations" >> AssessDeclarations(
-        assessor, rs, out_of_orderness_ms, window, len(topology.CHECKS))
+    assess = AssessDeclarations(assessor, rs, out_of_orderness_ms, window, len(topology.CHECKS))
+    assessments = (flat, *evidence) | f"{p}AssessDeclarations" >> assess
+    late = assess.late
+    dead_letters = late if dead_letters is None else (dead_letters, late) | f"{p}AllDeadLetters" >> beam.Flatten()
     if out_dir is not None:
         assessments | f"{p}WriteAssessments" >> WriteAssessments(out_dir)
         if dead_letters is not None:
@@ -441,6 +477,20 @@ def pipeline_options(runner: str = "DirectRunner", direct_num_workers: int = DEF
     return PipelineOptions(args + list(extra or []))
 
 
+def _ledger_summary(counters: dict) -> dict:
+    """{stream: {units_in, disposition: n, ..., unaccounted}}: where every unit read ended
+    (pending is 0 at the end of a replay; unaccounted must be 0)."""
+    book: dict[str, dict] = {}
+    for name, v in counters.items():
+        if name.startswith("ledger/"):
+            _, stream, disposition = name.split("/", 2)
+            book.setdefault(stream, {})[disposition] = v
+    for entries in book.values():
+        entries["unaccounted"] = entries.get("units_in", 0) - sum(
+            v for d, v in entries.items() if d not in ("units_in", ledger.PENDING))
+    return dict(sorted(book.items()))
+
+
 def _metric_counters(result) -> dict[str, int]:
     try:
         counters = result.metrics().query(MetricsFilter().with_namespace(METRICS_NAMESPACE))["counters"]
@@ -508,6 +558,7 @@ def run_replay(archive_dir, day_from, day_to, out_dir, ruleset=None, runner: str
         "stages": {name: {k: counters.get(f"{name}/{k}", 0) for k in ("keys", "inputs", "outputs")}
                    for name in [c.name for c in topology.CHECKS] + [topology.ASSESSOR.name]},
         "keys_with_state_left": sum(v for k, v in counters.items() if k.endswith("/keys_with_state_left")),
+        "ledger": _ledger_summary(counters),
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     log.info("replay done: %d events in %.1f s (%.0f events/s), %d assessments, %d alerts",

@@ -14,10 +14,12 @@ Evidence produced from an older version of the declaration (its `declaration_ver
 than the assessed version) is ignored: the checks re-evaluate against the version they hold.
 
 After the decision the key keeps a small tombstone until deadline + state_retention, then is
-cleared; evidence or amendments reaching a tombstone are dropped (they are late: every check
+cleared; evidence or amendments reaching a tombstone do not change it (they are late: every check
 delivers its evidence before the deadline by construction, so this only happens with data later
-than the decision, and it must not create a second assessment). An INVALIDATION emits nothing and
-leaves a tombstone the same way (the job counts invalidations itself). Evidence for a declaration
+than the decision, and it must not create a second assessment); a late declaration version is
+counted and returned in Step.late for the dead letters (kind LATE). An INVALIDATION emits nothing
+and leaves a tombstone the same way. The assessor owns declarations in the ledger
+(transforms.ledger): every version is pending until it is assessed or withdrawn. Evidence for a declaration
 that never arrives is dropped when its cleanup timer fires.
 
 A HOUSE: key is decided as soon as the watermark passes the evidence time (the checks send it at
@@ -25,12 +27,14 @@ the manifest line's deadline), then kept as a tombstone until + state_retention.
 """
 from __future__ import annotations
 
+from transforms import ledger
 from transforms.indicators import declaration_indicators
 from transforms.rules import ALERT_OUTCOMES
 from transforms.scoring import NO_MODEL, random_selected, score_assessment
 from transforms.state_machine import DECLARATION, EVIDENCE, Context, Step
 
 HOUSE_PREFIX = "HOUSE:"
+_HELD_ONE = {ledger.PENDING: 1}  # shared, never mutated
 OPEN, DONE, INVALIDATED = "open", "done", "invalidated"
 MAX_EVIDENCE = 64  # per key; deduplicated by (code, version) before this cap
 
@@ -39,6 +43,11 @@ class DeclarationAssessor:
     """AssessDeclaration: one risk assessment per declaration, at its decision deadline."""
 
     name = "AssessDeclaration"
+    owns = DECLARATION  # accounts for every declaration message (transforms.ledger)
+
+    @staticmethod
+    def held_units(state) -> int:
+        return state.get("held", 0) if state["status"] == OPEN else 0
 
     def __init__(self, model=NO_MODEL):
         self.model = model
@@ -62,14 +71,25 @@ class DeclarationAssessor:
         return Step(state)
 
     def _on_declaration(self, state, decl: dict, rs) -> Step:
+        invalidation = decl.get("message_type") == "INVALIDATION"
         if state is not None and state["status"] != OPEN:
-            return Step(state)  # decided or withdrawn: a late version changes nothing
+            # Decided or withdrawn: a later version changes nothing. Counted and routed, not dropped.
+            if invalidation and state["status"] == INVALIDATED:
+                return Step(state, ledger={ledger.DUPLICATE: 1})
+            why = (f"declaration {decl['declaration_id']} v{decl.get('version')} ({decl.get('message_type')}) "
+                   f"arrived after the declaration was {'decided' if state['status'] == DONE else 'withdrawn'}; "
+                   "not assessed again")
+            return Step(state, ledger={ledger.LATE: 1}, late=[(DECLARATION, decl, why)])
         filed = decl["filed_at_ms"]
         first = filed if state is None or state.get("first") is None else min(state["first"], filed)
         deadline = first + rs.decision_delay_ms
-        if decl.get("message_type") == "INVALIDATION":
+        if invalidation:
             expire = deadline + rs.state_retention_ms
-            return Step({"status": INVALIDATED, "expire": expire}, [], [expire])
+            held = state.get("held", 0) if state is not None else 0
+            entries = {ledger.INVALIDATION: 1}
+            if held:
+                entries.update({ledger.WITHDRAWN: held, ledger.PENDING: -held})
+            return Step({"status": INVALIDATED, "expire": expire}, [], [expire], ledger=entries)
         if state is None:
             state = {"status": OPEN, "decl": None, "first": None, "evidence": [], "expire": None}
         cur = state["decl"]
@@ -77,7 +97,8 @@ class DeclarationAssessor:
             state["decl"] = decl
         state["first"] = first
         state["deadline"] = deadline
-        return Step(state, [], [deadline])
+        state["held"] = state.get("held", 0) + 1  # versions folded into this declaration's assessment
+        return Step(state, [], [deadline], ledger=_HELD_ONE)
 
     def _on_evidence(self, state, ev: dict, rs) -> Step:
         if state is not None and state["status"] != OPEN:
@@ -120,7 +141,9 @@ class DeclarationAssessor:
             return Step(state)
         out = self._assess(state, timestamp_ms, ctx)
         expire = state["deadline"] + rs.state_retention_ms
-        return Step({"status": DONE, "expire": expire}, [out], [expire])
+        held = state.get("held", 1)
+        return Step({"status": DONE, "expire": expire}, [out], [expire],
+                    ledger={ledger.ASSESSED: held, ledger.PENDING: -held})
 
     # -- deciding ---------------------------------------------------------------------------------
     def _model(self, ctx):

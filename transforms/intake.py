@@ -34,7 +34,7 @@ TIME_FIELD_BY_KIND[MANIFEST_LINE] = "filed_at_ms"
 DECODE = "DECODE"
 VALIDATION = "VALIDATION"
 DCSA = "DCSA"
-LATE = "LATE"
+LATE = "LATE"  # accepted, but after the decision it could have changed (transforms.ledger)
 CONTROL = "CONTROL"  # a rule-set or model update that cannot be applied
 EXPECTATION = "EXPECTATION"  # breaks the stream's data contract (transforms.expectations)
 UNKNOWN_STREAM = "UNKNOWN_STREAM"
@@ -78,6 +78,13 @@ def _from_dcsa_json(payload: bytes) -> dict:
         return dcsa.from_dcsa(event)
     except dcsa.DcsaError as exc:
         raise RejectedInput(DCSA, str(exc)) from None
+
+
+def late_dead_letter(stream: str, record: dict, reason: str, received_at_ms: int) -> dict:
+    """The dead letter of an accepted record that came too late to change anything (Step.late):
+    the record re-encoded as its stream's Avro single-object message."""
+    return dead_letter(stream, codec.encode(codec.STREAM_SCHEMAS[stream], record), RejectedInput(LATE, reason),
+                       received_at_ms)
 
 
 def dead_letter(stream: str, payload: bytes, rejection: RejectedInput, received_at_ms: int) -> dict:

@@ -26,7 +26,7 @@ import heapq
 import time
 from typing import Iterable
 
-from transforms import topology
+from transforms import ledger, topology
 from transforms.reference import load_reference
 from transforms.rules import load_ruleset
 from transforms.control import ControlPlane
@@ -40,7 +40,7 @@ class Runner:
 
     def __init__(self, ruleset=None, reference=None, out_of_orderness_ms: int = DEFAULT_OUT_OF_ORDERNESS_MS,
                  checks=None, assessor=None, now_ms=None, evidence_sink: list | None = None,
-                 control_updates: Iterable[dict] = (), model=None):
+                 control_updates: Iterable[dict] = (), model=None, account_inputs: bool = True):
         rs = ruleset if ruleset is not None else load_ruleset()
         if isinstance(rs, str):
             rs = load_ruleset(rs)
@@ -63,6 +63,12 @@ class Runner:
         self.evidence_sink = evidence_sink
         self.inputs = 0
         self.late_inputs = 0  # behind the watermark on arrival (processed anyway, counted)
+        # Where every input ends (transforms.ledger). A runner that sees one key of one stage (the
+        # Beam replay) leaves counting inputs to its caller: account_inputs=False.
+        self.ledger = ledger.Ledger()
+        self.late: list[tuple[str, dict, str]] = []  # (kind, record, reason): the job's LATE dead letters
+        self._account_inputs = account_inputs
+        self._owners = {kind: ledger.owner_stage(kind, self.stages) for kind in ledger.STREAM_OF_KIND}
 
     # -- feeding ----------------------------------------------------------------------------------
     def feed(self, kind: str, record: dict, event_time_ms: int) -> None:
@@ -81,6 +87,12 @@ class Runner:
             self._route(kind, record, event_time_ms)
 
     def _route(self, kind: str, record: dict, t: int) -> None:
+        if self._account_inputs and kind in ledger.STREAM_OF_KIND:  # (tests feed evidence directly)
+            self.ledger.units_in[ledger.STREAM_OF_KIND[kind]] += 1
+            owner = self._owners[kind]
+            lost = ledger.unowned_disposition(kind, record, None if owner is None else self.stages[owner])
+            if lost:
+                self.ledger.add(kind, {lost: 1})
         ctx = self.plane.context_at(t)
         for stage, check in enumerate(self.stages):
             for key in check.key_of(kind, record):
@@ -88,6 +100,10 @@ class Runner:
 
     def _apply(self, stage: int, key: str, step, t: int) -> None:
         """Store a step's state and timers; its outputs carry time t, as Flink stamps them."""
+        if step.ledger:
+            self.ledger.add(self.stages[stage].owns, step.ledger)
+        if step.late:
+            self.late.extend(step.late)
         states = self.states[stage]
         if step.state is None:
             states.pop(key, None)
@@ -132,6 +148,15 @@ class Runner:
 
     def live_keys(self) -> int:
         return sum(len(s) for s in self.states)
+
+    def held_units(self) -> dict[str, int]:
+        """Units each owner's state really holds, per stream: what ledger.pending must equal."""
+        held = {}
+        for kind, owner in self._owners.items():
+            if owner is not None:
+                check = self.stages[owner]
+                held[ledger.STREAM_OF_KIND[kind]] = sum(ledger.held_units(check, st) for st in self.states[owner].values())
+        return held
 
 
 def run_in_memory(inputs: Iterable[tuple[str, dict, int]], ruleset=None, reference=None,

@@ -9,6 +9,7 @@ A check is a pure state machine over keyed events in event time:
 (Flink ValueState, a dict in the Beam replay or in tests). A returned state of None means
 "clear the key". `timers` are event-time instants (epoch ms) at which the engine must call
 on_timer for this key once the watermark passes them. `outputs` are plain dicts.
+`ledger` and `late` account for the inputs a check owns (transforms.ledger).
 
 `key_of(kind, record)` says under which keys an input must be seen (a declaration with two
 containers goes to both container keys); an empty list means this check ignores the input.
@@ -35,6 +36,11 @@ class Step:
     state: Any
     outputs: list = field(default_factory=list)
     timers: list = field(default_factory=list)
+    # Only from the stage that owns a kind of record (transforms.ledger): disposition -> count,
+    # "pending" a signed change of the units held.
+    ledger: dict | None = None
+    # Records that came too late to change anything: (kind, record, reason), for the dead letters.
+    late: list | None = None
 
 
 @dataclass(frozen=True)

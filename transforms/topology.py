@@ -36,6 +36,8 @@ MANIFEST = "manifest"
 
 CHECKS = [ConsignmentCheck(), ContainerCheck(), PartyBehaviourCheck()]
 ASSESSOR = DeclarationAssessor()
+# kind -> the stage that accounts for it in the ledger (transforms.ledger); kinds missing: unused.
+OWNER_OF_KIND = {stage.owns: stage for stage in (*CHECKS, ASSESSOR) if getattr(stage, "owns", None)}
 
 _MANIFEST_FIELDS = ("manifest_id", "transport_mode", "conveyance_ref", "port_of_loading", "port_of_discharge",
                     "filed_at_ms")

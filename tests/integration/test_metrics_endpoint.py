@@ -28,11 +28,13 @@ import pytest
 import yaml
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from borderflow import cluster
+from borderflow import cluster, topics
 from borderflow.produce import produce_messages
 from generator.traffic import DEFAULT_START_MS, generate
 from jobs import metrics
 from jobs.sources import timed_traffic_messages, topic_of
+from schemas import codec
+from transforms import intake, ledger
 from tests.unit.test_dashboards import FLINK_BUILTIN, metric_names, queries, runnable
 
 pytestmark = pytest.mark.integration
@@ -143,6 +145,7 @@ def live_job(tmp_path_factory):
         del producer
         messages += [(DEFAULT_START_MS, stream, payload) for stream, payload, *_ in BROKEN]
         job_name = f"borderflow-metrics-{run_id}"
+        outputs_start = {t: topics.end_offsets(bootstrap, t) for t in ("assessments", "dead-letters")}
         job_id = cluster.submit(["--group-id", group, "--checkpoint-interval-ms", "2000", "--job-name", job_name])
         cluster.wait_for_state(job_id, {"RUNNING"}, timeout_s=120)
         sent = Counter(stream for _, stream, _ in messages)
@@ -159,7 +162,8 @@ def live_job(tmp_path_factory):
             print(_stack("logs", "60", timeout=60).stdout)
             pytest.fail(f"no assessments counted within 300 s; last scrape had "
                         f"{len(samples)} samples", pytrace=False)
-        yield {"job_id": job_id, "job_name": job_name, "sent": sent, "env": env}
+        yield {"job_id": job_id, "job_name": job_name, "sent": sent, "env": env, "messages": messages,
+               "bootstrap": bootstrap, "outputs_start": outputs_start}
     finally:
         if job_id is not None:
             try:
@@ -293,3 +297,86 @@ def test_prometheus_evaluates_every_dashboard_query_against_the_job(live_job, tm
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _ledger(samples, job) -> dict[str, dict]:
+    """Per stream: units accepted, final dispositions and pending, summed over subtasks."""
+    p = metrics.PROMETHEUS_PREFIX
+    book: dict[str, dict] = {}
+    for labels, v in of_job(samples, p + "stream_recordsAccepted", job):
+        book.setdefault(labels["stream"], Counter())["accepted"] += v
+    for labels, v in of_job(samples, p + "stream_disposition_recordsSettled", job):
+        book.setdefault(labels["stream"], Counter())[labels["disposition"]] += v
+    for labels, v in of_job(samples, p + "stream_recordsPending", job):
+        book.setdefault(labels["stream"], Counter())[ledger.PENDING] += v
+    return book
+
+
+def _unbalanced(book) -> dict:
+    return {s: c for s, c in book.items() if c["accepted"] != sum(v for d, v in c.items() if d != "accepted")}
+
+
+def _settled_ledger(job, until=lambda book: True, timeout_s=120):
+    """The ledger once it is balanced and the same on two scrapes in a row (records between
+    operators make it briefly unbalanced)."""
+    deadline, last = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        book = _ledger(scrape_all(), job)
+        if book == last and not _unbalanced(book) and until(book):
+            return book
+        last = book
+        time.sleep(3)
+    pytest.fail(f"ledger not balanced and steady within {timeout_s} s: {last}", pytrace=False)
+
+
+def test_every_accepted_record_is_settled_or_pending_and_late_ones_are_routed(live_job):
+    """in = dead-lettered + settled + pending, exactly, per stream, on the running job; then an
+    amendment of a declaration already decided comes out as one LATE dead letter, counted."""
+    job, bootstrap = live_job["job_id"], live_job["bootstrap"]
+    samples = scrape_all()
+    p = metrics.PROMETHEUS_PREFIX
+    book = _settled_ledger(job)
+
+    good = [intake.decode_input(stream, payload) for _, stream, payload in live_job["messages"]
+            if (stream, payload) not in {(s, b) for s, b, *_ in BROKEN}]
+    expected_units = Counter()
+    for kind, record, _ in good:
+        stream = ledger.STREAM_OF_KIND.get(kind, "manifests")
+        expected_units[stream] += len(record["lines"]) if kind == intake.MANIFEST else 1
+    for stream, sent in live_job["sent"].items():
+        dead = total(samples, p + "stream_reason_field_deadLetters", job, stream=stream)
+        accepted_messages = sum(1 for kind, _, _ in good if intake.STREAMS[stream][0] == kind)
+        assert sent == dead + accepted_messages, stream
+        assert book[stream]["accepted"] == expected_units[stream], (stream, book[stream])
+    # what is decided on arrival is exact; later days still wait for their decision deadline
+    assert book["control_results"] == {"accepted": expected_units["control_results"],
+                                       ledger.NOT_USED: expected_units["control_results"]}
+    planned = sum(1 for kind, r, _ in good if kind == "container_event" and r.get("event_classifier") != "ACT")
+    assert book["container_events"][ledger.NOT_ACTUAL] == planned
+    assert book["declarations"][ledger.PENDING] > 0 and book["declarations"][ledger.ASSESSED] > 0
+    print("ledger before the late amendment:", {s: dict(c) for s, c in book.items()})
+
+    # A late amendment: of a declaration the job has decided already.
+    assessed = [codec.decode("RiskAssessment", m.value()) for m in
+                topics.read_range(bootstrap, "assessments", live_job["outputs_start"]["assessments"])]
+    decided = {a["declaration_id"] for a in assessed if a["declaration_id"]}
+    original = next(r for kind, r, _ in good if kind == "declaration" and r["declaration_id"] in decided)
+    late = {**original, "version": original["version"] + 1, "message_type": "AMENDMENT",
+            "filed_at_ms": original["filed_at_ms"] + 3_600_000}
+    payload = codec.encode("Declaration", late)
+    assert produce_messages([(late["filed_at_ms"], "declarations", payload)], bootstrap, progress=False) == 1
+
+    book = _settled_ledger(job, until=lambda b: b["declarations"][ledger.LATE] == 1)
+    assert book["declarations"]["accepted"] == expected_units["declarations"] + 1
+    deadline, letters = time.monotonic() + 60, []
+    while not letters and time.monotonic() < deadline:
+        letters = [codec.decode("DeadLetter", m.value()) for m in
+                   topics.read_range(bootstrap, "dead-letters", live_job["outputs_start"]["dead-letters"])]
+        letters = [d for d in letters if d["error_kind"] == intake.LATE]
+        time.sleep(2)
+    assert len(letters) == 1, letters
+    (letter,) = letters
+    assert letter["source_topic"] == "declarations"
+    assert "after the declaration was decided" in letter["reason"]
+    again = codec.decode("Declaration", letter["raw"])
+    assert (again["declaration_id"], again["version"]) == (late["declaration_id"], late["version"])

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from jobs import metrics
 from tests.unit.factories import make_declaration
-from transforms import intake, topology
+from transforms import intake, ledger, topology
 from transforms.reference import load_reference
 from transforms.rules import load_ruleset
 from transforms.state_machine import DECLARATION, Context, Step
@@ -69,9 +69,39 @@ def test_every_registered_name_is_declared_and_every_declared_name_is_registered
     assessor = metrics.CheckMetrics(FakeGroup(registry), topology.ASSESSOR.name, clock_ns=lambda: 10**19)
     assessor.step(None, Step({"status": "open"}), 0, watermark_ms=5)
     assessor.assessment(assessment(model_score=0.4, model_version="m1"), scoring_us=300)
+    assessor.ledger.settle("declarations", {ledger.PENDING: 1, ledger.ASSESSED: 1})
+    intake_metrics.ledger.accepted("declarations")
     for check in topology.CHECKS:
         metrics.CheckMetrics(FakeGroup(registry, check.name), check.name).use_ruleset("2026.1")
     assert {name for name, _, _ in registry} == metrics.exported_names()
+
+
+def test_ledger_counters_balance_like_the_ledger():
+    """recordsAccepted = sum(recordsSettled) + recordsPending, per stream, from the checks' own
+    ledger entries (the runner's known mix of tests/unit/test_ledger.py)."""
+    from tests.unit.test_ledger import known_mix
+    from transforms.runner import Runner
+
+    inputs, expected = known_mix()
+    runner = Runner(now_ms=lambda: 0)
+    registry = {}
+    book = metrics.LedgerMetrics(FakeGroup(registry).add_group(metrics.GROUP))
+    settle = runner.ledger.add
+    runner.ledger.add = lambda kind, entries: (settle(kind, entries),
+                                               book.settle(ledger.STREAM_OF_KIND[kind], entries))
+    for kind, record, t in inputs:
+        runner.feed(kind, record, t)
+    runner.finish()
+    for stream, n in runner.ledger.units_in.items():
+        book.accepted(stream, n)
+    accepted = series(registry, "stream_recordsAccepted")
+    settled = series(registry, "stream_disposition_recordsSettled")
+    pending = series(registry, "stream_recordsPending")
+    for stream, counts in expected.items():
+        label = (("stream", stream),)
+        mine = {dict(labels)["disposition"]: v for labels, v in settled.items() if dict(labels)["stream"] == stream}
+        assert accepted[label] == counts["units_in"] == sum(mine.values()) + pending.get(label, 0)
+        assert mine == {d: n for d, n in counts.items() if d not in ("units_in", ledger.PENDING)}
 
 
 def test_each_declared_metric_carries_its_labels():

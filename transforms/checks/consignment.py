@@ -26,6 +26,7 @@ State is cleared after the last deadline + state_retention.
 """
 from __future__ import annotations
 
+from transforms import ledger
 from transforms.checks._common import (
     due_declarations,
     evaluate_each,
@@ -55,6 +56,11 @@ class ConsignmentCheck:
     """CrossCheckConsignment: declaration vs manifest lines, keyed by house document."""
 
     name = "CrossCheckConsignment"
+    owns = MANIFEST_LINE  # accounts for every manifest line (transforms.ledger)
+
+    @staticmethod
+    def held_units(state) -> int:
+        return len(state["lines"])
 
     def key_of(self, kind: str, record: dict) -> list[str]:
         if kind == DECLARATION or kind == MANIFEST_LINE:
@@ -67,7 +73,7 @@ class ConsignmentCheck:
         if state is None:
             state = {"house": record.get("house_document") or "", "decls": {}, "pending": [], "inv": [], "lines": [],
                      "first_line": None, "undeclared_done": False, "expire": 0}
-        timers = []
+        timers, entries = [], None
         if kind == DECLARATION:
             did = record["declaration_id"]
             if record.get("message_type") == "INVALIDATION":
@@ -94,15 +100,20 @@ class ConsignmentCheck:
             }
             lines = state["lines"]
             if line in lines:
-                return Step(state)  # the same line re-sent
+                return Step(state, ledger={ledger.DUPLICATE: 1})  # the same line re-sent
             same = [x for x in lines if x["manifest"] == line["manifest"]]
             if any(x["filed"] > line["filed"] for x in same):
-                return Step(state)  # an earlier record of the manifest, superseded already
+                # an earlier record of the manifest, superseded already
+                return Step(state, ledger={ledger.SUPERSEDED: 1})
+            entries = {ledger.PENDING: 1}
             if any(x["filed"] < line["filed"] for x in same):
                 # the carrier's amendment: its line(s) for this house document replace the earlier ones
                 state["lines"] = lines = [x for x in lines if x["manifest"] != line["manifest"]]
+                entries = {ledger.SUPERSEDED: len(same), ledger.PENDING: 1 - len(same)}
             if len(lines) >= MAX_LINES:
-                return Step(state)
+                entries[ledger.PENDING] -= 1
+                entries[ledger.OVER_CAPACITY] = 1
+                return Step(state, ledger=entries)
             lines.append(line)
             if state.get("first_line") is None or line["filed"] < state["first_line"]:
                 state["first_line"] = line["filed"]
@@ -112,7 +123,7 @@ class ConsignmentCheck:
         else:
             return Step(state)
         extend_expiry(state, expire, timers)
-        return Step(state, [], timers)
+        return Step(state, [], timers, ledger=entries)
 
     def on_timer(self, state, timestamp_ms: int, ctx: Context) -> Step:
         if state is None:
@@ -134,7 +145,8 @@ class ConsignmentCheck:
                     timestamp_ms, "CROSS_CHECK",
                 ) | {"points": rs.points["UNDECLARED_CONSIGNMENT"]})
         if timestamp_ms >= state["expire"]:
-            return Step(None, out)
+            n = len(lines)
+            return Step(None, out, ledger={ledger.CROSS_CHECKED: n, ledger.PENDING: -n} if n else None)
         return Step(state, out)
 
     def _compare(self, d: dict, lines: list, t: int, rs) -> list[dict]:

@@ -25,6 +25,7 @@ events for the lookback + decision delay (+ retention), then the key is cleared.
 """
 from __future__ import annotations
 
+from transforms import ledger
 from transforms.checks._common import (
     due_declarations,
     evaluate_each,
@@ -42,6 +43,11 @@ MAX_EVENTS = 256  # per container, within the retention horizon
 LADEN_MOVES = frozenset({"LOAD", "DISC"})
 # event tuple fields
 T, CODE, LOC, SEALS, EMPTY, DOCS = range(6)
+_HELD_ONE = {ledger.PENDING: 1}  # shared, never mutated
+
+
+def _released(n: int) -> dict | None:
+    return {ledger.CROSS_CHECKED: n, ledger.PENDING: -n} if n else None
 
 
 def _compact_declaration(r: dict) -> dict:
@@ -69,6 +75,11 @@ class ContainerCheck:
     """CrossCheckContainer: route, seals, late filing, reuse and silence, keyed by container."""
 
     name = "CrossCheckContainer"
+    owns = CONTAINER_EVENT  # accounts for every container event (transforms.ledger)
+
+    @staticmethod
+    def held_units(state) -> int:
+        return len(state["events"])
 
     def key_of(self, kind: str, record: dict) -> list[str]:
         if kind == DECLARATION:
@@ -83,7 +94,7 @@ class ContainerCheck:
         rs = ctx.ruleset
         if state is None:
             state = {"decls": {}, "pending": [], "inv": [], "events": [], "expire": 0}
-        timers = []
+        timers, entries = [], None
         if kind == DECLARATION:
             did = record["declaration_id"]
             if record.get("message_type") == "INVALIDATION":
@@ -99,7 +110,7 @@ class ContainerCheck:
                 expire = first + rs.param("CONTAINER_REUSE", "window_ms") + rs.decision_delay_ms + rs.state_retention_ms
         elif kind == CONTAINER_EVENT:
             if (record.get("event_classifier") or "ACT") != "ACT":
-                return Step(state)
+                return Step(state, ledger={ledger.NOT_ACTUAL: 1})
             t = record["event_time_ms"]
             state["container"] = record.get("equipment_reference")
             ev = [t, record.get("event_type_code") or "", record.get("location") or "",
@@ -107,19 +118,21 @@ class ContainerCheck:
                   list(record.get("document_references") or ())]
             events = state["events"]
             if ev in events:
-                return Step(state)  # the same event re-sent
+                return Step(state, ledger={ledger.DUPLICATE: 1})  # the same event re-sent
             events.append(ev)
             if len(events) > 1 and events[-2][T] > t:
                 events.sort(key=lambda e: e[T])
+            entries = _HELD_ONE
             if len(events) > MAX_EVENTS:
                 del events[0]
+                entries = {ledger.OVER_CAPACITY: 1}
             expire = t + _lookback(rs) + rs.decision_delay_ms + rs.state_retention_ms
             expire -= expire % HOUR_MS  # one cleanup timer per hour, not per event
             expire += HOUR_MS
         else:
             return Step(state)
         extend_expiry(state, expire, timers)
-        return Step(state, [], timers)
+        return Step(state, [], timers, ledger=entries)
 
     # -- timers -----------------------------------------------------------------------------------
     def on_timer(self, state, timestamp_ms: int, ctx: Context) -> Step:
@@ -132,19 +145,23 @@ class ContainerCheck:
             owner = self._associate(state, _lookback(rs))
             out = evaluate_each(due, lambda d: self._evaluate(d, state, owner, timestamp_ms, ctx))
         if timestamp_ms >= state["expire"]:
-            return Step(None, out)
-        self._prune(state, timestamp_ms, rs)
-        return Step(state, out)
+            return Step(None, out, ledger=_released(len(state["events"])))
+        released = self._prune(state, timestamp_ms, rs)
+        return Step(state, out, ledger=_released(released))
 
-    def _prune(self, state: dict, now: int, rs) -> None:
+    def _prune(self, state: dict, now: int, rs) -> int:
+        """Forget what can no longer matter; returns the number of events released."""
         keep_events = _lookback(rs) + rs.decision_delay_ms + rs.state_retention_ms
         ev = state["events"]
+        released = 0
         if ev and ev[0][T] < now - keep_events:
             state["events"] = [e for e in ev if e[T] >= now - keep_events]
+            released = len(ev) - len(state["events"])
         keep_decl = rs.param("CONTAINER_REUSE", "window_ms") + rs.decision_delay_ms + rs.state_retention_ms
         old = [k for k, d in state["decls"].items() if d["done"] and d["first"] < now - keep_decl]
         for k in old:
             del state["decls"][k]
+        return released
 
     # -- association of events to declarations ----------------------------------------------------
     @staticmethod
