@@ -26,6 +26,35 @@ def message_key(stream: str, payload: bytes) -> bytes | None:
     return key.encode() if key else None
 
 
+class ClientErrors:
+    """error_cb of a confluent-kafka client: keeps the errors retrying cannot cure (TLS handshake,
+    authentication, fatal), so a misconfigured client fails with the broker's reason (e.g. "SSL
+    handshake failed: certificate verify failed", "SASL authentication error") instead of a bare
+    delivery timeout. check() raises the first one."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+
+    def __call__(self, err) -> None:
+        from confluent_kafka import KafkaError
+
+        if err.fatal() or err.code() in (KafkaError._SSL, KafkaError._AUTHENTICATION):
+            self.errors.append(err.str())
+
+    def check(self) -> None:
+        if self.errors:
+            raise RuntimeError(f"Kafka client: {self.errors[0]}")
+
+
+def _flush(producer, timeout_s: float, errors: ClientErrors) -> int:
+    """Flush, failing early on an error in `errors`; returns the messages still queued."""
+    deadline = time.monotonic() + timeout_s
+    while (left := producer.flush(1)) and time.monotonic() < deadline:
+        errors.check()
+    errors.check()
+    return left
+
+
 def produce(traffic_dir: str | Path, bootstrap_servers: str, rate: float | None = None,
             progress: bool = True, extra_config: dict | None = None) -> int:
     """Publish every message of a traffic directory; `rate` in messages per second (None: as
@@ -40,8 +69,9 @@ def produce_messages(messages: list[tuple[int, str, bytes]], bootstrap_servers: 
     from confluent_kafka import Producer
     from tqdm import tqdm
 
+    errors = ClientErrors()
     producer = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True,
-                         "linger.ms": 20, "compression.type": "lz4",
+                         "linger.ms": 20, "compression.type": "lz4", "error_cb": errors,
                          **kafka_security.from_environment().librdkafka_properties(), **(extra_config or {})})
     failures: list[str] = []
     acked = 0
@@ -65,12 +95,14 @@ def produce_messages(messages: list[tuple[int, str, bytes]], bootstrap_servers: 
                 break
             except BufferError:  # local queue full: let deliveries drain
                 producer.poll(0.1)
+                errors.check()
         producer.poll(0)
+        errors.check()
         if rate:
             ahead = (i + 1) / rate - (time.perf_counter() - started)
             if ahead > 0:
                 time.sleep(ahead)
-    producer.flush(60)
+    _flush(producer, 60, errors)
     if failures or acked != len(messages):
         raise RuntimeError(f"{len(messages) - acked} of {len(messages)} messages not delivered: {failures[:3]}")
     return acked
@@ -83,11 +115,12 @@ def publish_update(update: dict, bootstrap_servers: str, extra_config: dict | No
 
     from transforms import control
 
-    producer = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True,
+    client_errors = ClientErrors()
+    producer = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True, "error_cb": client_errors,
                          **kafka_security.from_environment().librdkafka_properties(), **(extra_config or {})})
     errors: list[str] = []
     producer.produce(control.TOPIC_OF_KIND[update["kind"]], value=control.encode_update(update),
                      key=update["version"].encode(), timestamp=update["published_at_ms"],
                      on_delivery=lambda err, _msg: err and errors.append(str(err)))
-    if producer.flush(30) or errors:
+    if _flush(producer, 30, client_errors) or errors:
         raise RuntimeError(f"{update['kind'].lower()} {update['version']} not delivered: {errors or 'timeout'}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 import uuid
 
+from jobs import kafka_security
+
 INPUT_TOPICS = ("declarations", "manifests", "container-events", "control-results")
 
 
@@ -17,7 +19,8 @@ def _consumer(bootstrap: str, **config):
     from confluent_kafka import Consumer
 
     return Consumer({"bootstrap.servers": bootstrap, "group.id": f"borderflow-offsets-{uuid.uuid4().hex}",
-                     "enable.auto.commit": False, **config})
+                     "enable.auto.commit": False, **kafka_security.from_environment().librdkafka_properties(),
+                     **config})
 
 
 def partitions(bootstrap: str, topic: str) -> list[int]:
@@ -67,7 +70,7 @@ def ensure_topic(bootstrap: str, topic: str, num_partitions: int) -> None:
     """Create `topic` if it is missing (the stack turns auto-creation off)."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap, **kafka_security.from_environment().librdkafka_properties()})
     if topic in admin.list_topics(timeout=10).topics:
         return
     future = admin.create_topics([NewTopic(topic, num_partitions=num_partitions, replication_factor=1)])[topic]

@@ -11,6 +11,12 @@ Settings are environment variables, never files in the repository or command-lin
 
 The same settings become the Java client's properties (Flink's Kafka source and sink) and
 librdkafka's (confluent-kafka producers and consumers), whose names differ.
+
+Flink's source and sink come from flink-sql-connector-kafka (infra/flink/pom.xml), which relocates
+kafka-clients under FLINK_SHADED_PREFIX: their JAAS configuration must name the relocated login
+module (flink_properties()), or the client fails with "No LoginModule found for
+org.apache.kafka.common.security.scram.ScramLoginModule". A plain Java client takes java_properties().
+tests/integration/test_kafka_tls.py runs both kinds of client against a TLS + SASL broker.
 """
 from __future__ import annotations
 
@@ -22,6 +28,10 @@ PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 MECHANISMS = {"PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
               "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
               "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule"}
+
+
+# the package flink-sql-connector-kafka relocates kafka-clients into
+FLINK_SHADED_PREFIX = "org.apache.flink.kafka.shaded."
 
 
 class SecurityConfigError(ValueError):
@@ -48,16 +58,21 @@ class KafkaSecurity:
     def uses_tls(self) -> bool:
         return self.protocol in ("SSL", "SASL_SSL")
 
-    def java_properties(self) -> dict[str, str]:
-        """Properties for the Java client (Flink's KafkaSource/KafkaSink set_property)."""
+    def java_properties(self, login_module_prefix: str = "") -> dict[str, str]:
+        """Properties for a Java Kafka client; `login_module_prefix`: the package its kafka-clients
+        classes are relocated into, if they are (see flink_properties)."""
         props = {"security.protocol": self.protocol}
         if self.uses_tls and self.ca_file:
             props.update({"ssl.truststore.type": "PEM", "ssl.truststore.location": self.ca_file})
         if self.uses_sasl:
             props["sasl.mechanism"] = self.mechanism
-            props["sasl.jaas.config"] = (f'{MECHANISMS[self.mechanism]} required username="{_escape(self.username)}" '
-                                         f'password="{_escape(self.password)}";')
+            props["sasl.jaas.config"] = (f'{login_module_prefix}{MECHANISMS[self.mechanism]} required '
+                                         f'username="{_escape(self.username)}" password="{_escape(self.password)}";')
         return props
+
+    def flink_properties(self) -> dict[str, str]:
+        """Properties for Flink's KafkaSource/KafkaSink (set_property) from flink-sql-connector-kafka."""
+        return self.java_properties(FLINK_SHADED_PREFIX)
 
     def librdkafka_properties(self) -> dict[str, str]:
         """Properties for confluent-kafka (librdkafka) clients."""

@@ -6,6 +6,7 @@ import base64
 from pathlib import Path
 from typing import Iterator, Protocol
 
+from jobs import kafka_security
 from schemas import codec
 
 OUTPUTS = {"assessments": "RiskAssessment", "alerts": "RiskAssessment", "dead_letters": "DeadLetter"}
@@ -79,6 +80,8 @@ class KafkaTopicsSink:
                 .build()
             )
         )
+        for key, value in kafka_security.from_environment().flink_properties().items():
+            builder = builder.set_property(key, value)
         if self.exactly_once:
             builder = (builder.set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE)
                        .set_transactional_id_prefix(f"{self.transactional_id_prefix}-{name}")

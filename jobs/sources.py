@@ -139,7 +139,7 @@ class KafkaTopicsSource:
             .set_property("isolation.level", "read_committed")
             .set_property("partition.discovery.interval.ms", "60000")
         )
-        for key, value in kafka_security.from_environment().java_properties().items():
+        for key, value in kafka_security.from_environment().flink_properties().items():
             builder = builder.set_property(key, value)
         if self.bounded:
             builder = builder.set_bounded(KafkaOffsetsInitializer.latest())

@@ -40,3 +40,19 @@ def test_sasl_ssl_maps_to_each_client_and_hides_the_password(tmp_path):
 def test_bad_settings_name_the_variable(env, named):
     with pytest.raises(SecurityConfigError, match=named):
         from_environment(env)
+
+
+def test_flink_properties_name_the_login_module_the_sql_connector_relocates(tmp_path):
+    """flink-sql-connector-kafka shades kafka-clients: an unshaded login module is not found there
+    (tests/integration/test_kafka_tls.py runs the job's source and sink against a SASL_SSL broker)."""
+    pw = tmp_path / "password"
+    pw.write_text("pw")
+    env = {"BF_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "BF_KAFKA_SASL_MECHANISM": "PLAIN",
+           "BF_KAFKA_SASL_USERNAME": "u", "BF_KAFKA_SASL_PASSWORD_FILE": str(pw)}
+    s = from_environment(env)
+    flink = s.flink_properties()
+    assert flink["sasl.jaas.config"] == ('org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.'
+                                         'PlainLoginModule required username="u" password="pw";')
+    assert {k: v for k, v in flink.items() if k != "sasl.jaas.config"} == \
+        {k: v for k, v in s.java_properties().items() if k != "sasl.jaas.config"}
+    assert from_environment({}).flink_properties() == {"security.protocol": "PLAINTEXT"}
