@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
+from collections import OrderedDict
 
 from pyflink.common import Types
 from pyflink.datastream import OutputTag
@@ -24,6 +25,10 @@ from transforms.reference import load_reference
 DEAD_LETTERS = OutputTag("dead-letters", Types.PICKLED_BYTE_ARRAY())
 # Broadcast state of every keyed operator: "KIND:version" -> ControlUpdate (transforms.control).
 CONTROL_STATE = MapStateDescriptor("control-updates", Types.STRING(), Types.PICKLED_BYTE_ARRAY())
+
+
+# Keys whose last written state each keyed operator keeps in Python (RunKeyedCheck._read).
+STATE_CACHE_KEYS = 20_000
 
 
 def _now_ms() -> int:
@@ -118,6 +123,11 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
 
     def open(self, runtime_context):
         descriptor = ValueStateDescriptor("state", Types.PICKLED_BYTE_ARRAY())
+        # The last states written, by key: a read of a recent key skips the JVM call and the
+        # unpickling (PartyBehaviour's history is ~13 KB a step). Flink's state stays the truth:
+        # every change is still written, and a restarted operator starts with an empty cache.
+        # Off with TTL, which could expire a key behind the cache's back.
+        self._cache = OrderedDict() if not self._ttl_hours else None
         if self._ttl_hours:
             descriptor.enable_time_to_live(
                 StateTtlConfig.new_builder(Time.hours(self._ttl_hours))
@@ -141,11 +151,26 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
                 self._plane.apply(update)
             self._synced = True
 
-    def _apply(self, step, ctx):
+    def _read(self, key):
+        cache = self._cache
+        if cache is not None and key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        return self._state.value()
+
+    def _apply(self, step, ctx, key):
+        cache = self._cache
         if step.state is None:
             self._state.clear()
+            if cache is not None:
+                cache.pop(key, None)
         else:
             self._state.update(step.state)
+            if cache is not None:
+                cache[key] = step.state
+                cache.move_to_end(key)
+                if len(cache) > STATE_CACHE_KEYS:
+                    cache.popitem(last=False)
         for ts in step.timers:
             ctx.timer_service().register_event_time_timer(ts)
         if step.ledger:
@@ -160,13 +185,13 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
 
     def process_element(self, value, ctx):
         self._sync(ctx)
-        _, kind, record = value
-        state, started = self._state.value(), time.perf_counter_ns()
+        key, kind, record = value
+        state, started = self._read(key), time.perf_counter_ns()
         step = self._check.on_event(state, kind, record, self._plane.context_at(ctx.timestamp()))
         self._metrics.step(state, step, started)
         if self._metrics.lag_due():
             self._metrics.watermark(ctx.timer_service().current_watermark())
-        yield from self._apply(step, ctx)
+        yield from self._apply(step, ctx, key)
 
     def process_broadcast_element(self, value, ctx):
         self._sync(ctx)
@@ -187,12 +212,13 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
 
     def on_timer(self, timestamp, ctx):
         self._sync(ctx)
-        state, started = self._state.value(), time.perf_counter_ns()
+        key = ctx.get_current_key()
+        state, started = self._read(key), time.perf_counter_ns()
         step = self._check.on_timer(state, timestamp, self._plane.context_at(timestamp))
         self._metrics.step(state, step, started)
         if self._metrics.lag_due():
             self._metrics.watermark(ctx.timer_service().current_watermark())
-        yield from self._apply(step, ctx)
+        yield from self._apply(step, ctx, key)
 
 
 class EncodeRecord(MapFunction):

@@ -53,7 +53,6 @@ def _compact_declaration(r: dict) -> dict:
     return {
         "hs4": sorted({(g.get("hs_code") or "")[:4] for g in goods}),
         "route": _route(r),
-        "pol": r.get("place_of_loading") or "",
         "ckey": entity_key(r.get("consignee")),
         "consignee": (r.get("consignee") or {}).get("name") or "",
         "mass": sum(g.get("gross_mass_kg") or 0.0 for g in goods),
