@@ -102,18 +102,30 @@ def _ruleset_update_spec(spec: str) -> dict:
     return _ruleset_update(path, _time_ms(when) if when else control.NEVER + 1)
 
 
+def _failed(command: str, exc: Exception) -> int:
+    """How a command ends on an error it expects (a broker refusing the client, bad settings or
+    input): one line `borderflow COMMAND: reason` on stderr, like replay, backtest, train and
+    assessments, and exit code 2."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    print(f"borderflow {command}: {reason}", file=sys.stderr)
+    return 2
+
+
 def cmd_publish(args) -> int:
     from borderflow.cluster import bootstrap_servers
     from borderflow.produce import publish_update
     from transforms import control
 
     effective = _time_ms(args.effective_from)
-    if args.kind == "ruleset":
-        update = _ruleset_update(args.source, effective)
-    else:
-        update = control.model_update(args.source, args.version, effective)
-        control.validate_update(update)  # refuse here what the job would refuse
-    publish_update(update, args.bootstrap_servers or bootstrap_servers())
+    try:
+        if args.kind == "ruleset":
+            update = _ruleset_update(args.source, effective)
+        else:
+            update = control.model_update(args.source, args.version, effective)
+            control.validate_update(update)  # refuse here what the job would refuse
+        publish_update(update, args.bootstrap_servers or bootstrap_servers())
+    except (RuntimeError, ValueError, FileNotFoundError) as exc:  # e.g. the broker refused the client
+        return _failed("publish", exc)
     print(f"published {args.kind} {update['version']} to {control.TOPIC_OF_KIND[update['kind']]}, "
           f"effective from event time {update['effective_from_ms']}")
     return 0
@@ -129,7 +141,10 @@ def cmd_produce(args) -> int:
     from borderflow.cluster import bootstrap_servers
     from borderflow.produce import produce
 
-    sent = produce(args.input, args.bootstrap_servers or bootstrap_servers(), rate=args.rate)
+    try:
+        sent = produce(args.input, args.bootstrap_servers or bootstrap_servers(), rate=args.rate)
+    except (RuntimeError, ValueError, FileNotFoundError) as exc:  # e.g. the broker refused the client
+        return _failed("produce", exc)
     print(f"published {sent} messages")
     return 0
 

@@ -82,13 +82,14 @@ def ensure_topic(bootstrap: str, topic: str, num_partitions: int) -> None:
 
 
 def read_range(bootstrap: str, topic: str, start: dict[int, int], isolation: str = "read_committed",
-               timeout_s: float = 60) -> list:
+               timeout_s: float = 60, extra_config: dict | None = None) -> list:
     """Every record (confluent_kafka Message) from `start` to the end of each partition as of the
     call. Transaction markers take offsets but are never delivered, so the loop trusts the
-    consumer's position rather than counting records."""
+    consumer's position rather than counting records. `extra_config`: librdkafka settings that win
+    over the defaults and the BF_KAFKA_* security settings (e.g. another listener's)."""
     from confluent_kafka import TopicPartition
 
-    consumer = _consumer(bootstrap, **{"isolation.level": isolation})
+    consumer = _consumer(bootstrap, **{"isolation.level": isolation, **(extra_config or {})})
     try:
         consumer.assign([TopicPartition(topic, p, off) for p, off in start.items()])
         ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in start}
