@@ -27,8 +27,9 @@ DEAD_LETTERS = OutputTag("dead-letters", Types.PICKLED_BYTE_ARRAY())
 CONTROL_STATE = MapStateDescriptor("control-updates", Types.STRING(), Types.PICKLED_BYTE_ARRAY())
 
 
-# Keys whose last written state each keyed operator keeps in Python (RunKeyedCheck._read).
-STATE_CACHE_KEYS = 20_000
+# Keys whose last written state each keyed operator keeps in Python (RunKeyedCheck._read). Python
+# memory outside Flink's accounting: a few KB per key, up to a few hundred KB for a busy consignor.
+STATE_CACHE_KEYS = 4_096
 
 
 def _now_ms() -> int:
