@@ -20,6 +20,7 @@ from jobs.metrics import GROUP, CheckMetrics, IntakeMetrics, LedgerMetrics
 from schemas import codec
 from transforms import control, expectations, intake, ledger, topology
 from transforms.rules import load_ruleset
+from transforms.state_machine import EVIDENCE
 from transforms.reference import load_reference
 
 DEAD_LETTERS = OutputTag("dead-letters", Types.PICKLED_BYTE_ARRAY())
@@ -27,6 +28,8 @@ DEAD_LETTERS = OutputTag("dead-letters", Types.PICKLED_BYTE_ARRAY())
 CONTROL_STATE = MapStateDescriptor("control-updates", Types.STRING(), Types.PICKLED_BYTE_ARRAY())
 
 
+# kind -> field holding a keyed input's event time (evidence: the instant its check decided).
+_TIME_FIELD = {**intake.TIME_FIELD_BY_KIND, EVIDENCE: "event_time_ms"}
 # Keys whose last written state each keyed operator keeps in Python (RunKeyedCheck._read). Python
 # memory outside Flink's accounting: a few KB per key, up to a few hundred KB for a busy consignor.
 STATE_CACHE_KEYS = 4_096
@@ -141,7 +144,6 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
         self._plane = control.ControlPlane(load_ruleset(self._ruleset_ref), load_reference(), model, _now_ms)
         # Broadcast state survives restarts, this Python copy does not: reload it on first use.
         self._synced = False
-        self._outputs = runtime_context.get_metrics_group().counter("outputs")
         self._metrics = CheckMetrics(runtime_context.get_metrics_group(), self._check.name)
         owns = getattr(self._check, "owns", None)
         self._stream = ledger.STREAM_OF_KIND[owns] if owns else None
@@ -176,8 +178,6 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
             ctx.timer_service().register_event_time_timer(ts)
         if step.ledger:
             self._metrics.ledger.settle(self._stream, step.ledger)
-        if step.outputs:  # every metric update is a JVM call: most steps emit nothing
-            self._outputs.inc(len(step.outputs))
         if step.late:
             now = _now_ms()
             return step.outputs + [(DEAD_LETTERS, intake.late_dead_letter(ledger.STREAM_OF_KIND[kind], record, why, now))
@@ -188,7 +188,10 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
         self._sync(ctx)
         key, kind, record = value
         state, started = self._read(key), time.perf_counter_ns()
-        step = self._check.on_event(state, kind, record, self._plane.context_at(ctx.timestamp()))
+        # The record's own event time (what its timestamp was made from) spares a JVM call.
+        field = _TIME_FIELD.get(kind)
+        at = record[field] if field else ctx.timestamp()
+        step = self._check.on_event(state, kind, record, self._plane.context_at(at))
         self._metrics.step(state, step, started)
         if self._metrics.lag_due():
             self._metrics.watermark(ctx.timer_service().current_watermark())
