@@ -167,7 +167,7 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
             self._state.clear()
             if cache is not None:
                 cache.pop(key, None)
-        else:
+        elif not step.unchanged:
             self._state.update(step.state)
             if cache is not None:
                 cache[key] = step.state

@@ -41,6 +41,8 @@ class Step:
     ledger: dict | None = None
     # Records that came too late to change anything: (kind, record, reason), for the dead letters.
     late: list | None = None
+    # True when `state` is the state given, not modified: the engine may skip writing it back.
+    unchanged: bool = False
 
 
 @dataclass(frozen=True)

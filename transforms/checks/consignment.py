@@ -129,12 +129,15 @@ class ConsignmentCheck:
         if state is None:
             return Step(None)
         rs = ctx.ruleset
+        pending = state["pending"]
+        changed = bool(pending) and pending[0][0] <= timestamp_ms  # due_declarations will take them
         out = evaluate_each(due_declarations(state, timestamp_ms),
                             lambda d: self._compare(d, state["lines"], timestamp_ms, rs))
         lines = state["lines"]
         if lines and not state["undeclared_done"] and not state["decls"]:
             first_due = state.get("first_line", min(line["filed"] for line in lines)) + rs.decision_delay_ms
             if first_due <= timestamp_ms:
+                changed = True
                 state["undeclared_done"] = True
                 line = min(lines, key=lambda x: x["filed"])
                 out.append(evidence(
@@ -147,7 +150,8 @@ class ConsignmentCheck:
         if timestamp_ms >= state["expire"]:
             n = len(lines)
             return Step(None, out, ledger={ledger.CROSS_CHECKED: n, ledger.PENDING: -n} if n else None)
-        return Step(state, out)
+        # Half of this check's timers (a line's deadline when its declaration exists) change nothing.
+        return Step(state, out, unchanged=not changed)
 
     def _compare(self, d: dict, lines: list, t: int, rs) -> list[dict]:
         if not lines:

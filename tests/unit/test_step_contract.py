@@ -1,0 +1,67 @@
+"""The Step contract every check keeps, on messy streams: a step marked `unchanged` (the Flink
+adapter then skips writing the state back) returns the very state it was given, unmodified."""
+from __future__ import annotations
+
+import pickle
+
+from hypothesis import given, settings
+
+from tests.unit.test_ledger import messy_streams
+from transforms import topology
+from transforms.runner import Runner
+
+
+class Watched:
+    """A check whose every step is compared with the state it was given."""
+
+    def __init__(self, check):
+        self.check, self.name = check, check.name
+        self.owns = getattr(check, "owns", None)
+        self.unchanged = 0
+
+    def key_of(self, kind, record):
+        return self.check.key_of(kind, record)
+
+    def held_units(self, state):
+        return self.check.held_units(state)
+
+    def _watch(self, state, step):
+        if step.unchanged:
+            self.unchanged += 1
+            assert step.state is state[0] and pickle.dumps(step.state) == state[1]
+        return step
+
+    def on_event(self, state, kind, record, ctx):
+        before = (state, pickle.dumps(state))
+        return self._watch(before, self.check.on_event(state, kind, record, ctx))
+
+    def on_timer(self, state, timestamp_ms, ctx):
+        before = (state, pickle.dumps(state))
+        return self._watch(before, self.check.on_timer(state, timestamp_ms, ctx))
+
+
+@settings(max_examples=40, deadline=None)
+@given(messy_streams())
+def test_unchanged_steps_leave_the_state_as_given(stream):
+    inputs, ooo = stream
+    checks = [Watched(c) for c in topology.CHECKS]
+    runner = Runner(now_ms=lambda: 0, out_of_orderness_ms=ooo, checks=checks, assessor=Watched(topology.ASSESSOR))
+    for kind, record, t in inputs:
+        runner.feed(kind, record, t)
+    runner.finish()
+    assert runner.ledger.unbalanced() == []
+
+
+def test_consignment_deadline_timers_after_the_declaration_write_nothing():
+    from tests.unit.factories import T0, line_for, make_declaration, make_manifest, as_inputs
+
+    decl = make_declaration(filed_at_ms=T0)
+    manifest = make_manifest([line_for(decl)], filed_at_ms=T0 + 3_600_000)
+    watched = Watched(topology.CHECKS[0])
+    runner = Runner(now_ms=lambda: 0, checks=[watched])
+    for kind, record, t in as_inputs(decl, manifest):
+        runner.feed(kind, record, t)
+    runner.finish()
+    # the line's deadline (the declaration was evaluated already) and the declaration's cleanup
+    # time (the line pushed the key's expiry later)
+    assert watched.unchanged == 2
