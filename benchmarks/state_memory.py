@@ -34,6 +34,19 @@ from transforms.state_machine import DECLARATION  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results.jsonl"
 
 
+def traffic_inputs(days: int, per_day: int, seed: int, **generate_args) -> list[tuple[str, dict, int]]:
+    """Generated traffic (generator.traffic.generate) decoded as the job's intake decodes it:
+    (kind, record, event_time_ms) in the order the runner and the job receive them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(tmp, days=days, seed=seed, declarations_per_day=per_day, **generate_args)
+        return [intake.decode_input(stream, payload) for _, stream, payload in timed_traffic_messages(tmp)]
+
+
+def keyed_state_bytes(per_key: dict) -> int:
+    """One check's keyed state as the job stores it: a pickled value per key, plus the key."""
+    return sum(len(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) + len(k.encode()) for k, v in per_key.items())
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-day", type=int, default=3000)
@@ -42,9 +55,7 @@ def main(argv=None) -> int:
     ap.add_argument("--results", default=str(RESULTS))
     args = ap.parse_args(argv)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        generate(tmp, days=args.days, seed=args.seed, declarations_per_day=args.per_day)
-        inputs = [intake.decode_input(stream, payload) for _, stream, payload in timed_traffic_messages(tmp)]
+    inputs = traffic_inputs(args.days, args.per_day, args.seed)
 
     runner = Runner()
     assessor = len(runner.stages) - 1
@@ -59,7 +70,7 @@ def main(argv=None) -> int:
     open_decisions, states = peak
     rows, total = [], 0
     for stage, per_key in zip(runner.stages, states):
-        size = sum(len(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) + len(k.encode()) for k, v in per_key.items())
+        size = keyed_state_bytes(per_key)
         total += size
         rows.append({"check": stage.name, "keys": len(per_key), "bytes": size})
     per_open = total / open_decisions

@@ -491,7 +491,7 @@ lock() {
 main() {
   local cmd="${1:-}"
   shift || true
-  case "$cmd" in up | down | clean | kafka) lock ;; esac
+  case "$cmd ${1:-}" in "up "* | "down "* | "clean "* | "kafka start") lock ;; esac
   case "$cmd" in
     up) cmd_up ;;
     down) cmd_down ;;
