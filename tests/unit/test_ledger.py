@@ -8,19 +8,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.factories import (
-    DAY,
-    H,
-    T0,
-    amend,
-    as_inputs,
-    honest_journey,
-    invalidate,
-    line_for,
-    make_container_event,
-    make_declaration,
-    make_manifest,
-)
+from tests.unit.factories import (DAY, H, T0, amend, as_inputs, honest_journey, invalidate, line_for,
+                                  make_container_event, make_declaration, make_manifest)
 from transforms import ledger
 from transforms.runner import Runner
 
