@@ -182,6 +182,9 @@ transaction.max.timeout.ms=3600000
 # older than any time-based retention would allow.
 log.retention.ms=-1
 log.segment.bytes=104857600
+# Simulated traffic can be dated after today: Kafka 4 refuses record timestamps more than 1 h
+# ahead of the broker's clock by default (the producer sets the timestamp to the event time).
+log.message.timestamp.after.max.ms=9223372036854775807
 EOF
 }
 
