@@ -32,7 +32,11 @@ BENCH_STACK = {
     "BF_KAFKA_CONTROLLER_PORT": "39093",
     "BF_FLINK_REST_PORT": "38081",
     "BF_FLINK_RPC_PORT": "36123",
-    "BF_FLINK_PROMETHEUS_PORTS": "39249-39250",
+    "BF_FLINK_PROMETHEUS_PORTS": "39249-39252",
+    # The production layout: one slot per TaskManager (in thread mode the Python operators of one
+    # TaskManager share one interpreter and its GIL, so p2 needs two TaskManagers).
+    "BF_FLINK_TASKMANAGERS": "2",
+    "BF_FLINK_TASK_SLOTS": "1",
 }
 
 # Measured on the generator: 7 days x 500 declarations/day -> 16,236 messages on the input topics
@@ -76,6 +80,13 @@ def bench_stack(args):
             cluster.stack("down", capture=True)
             raise SystemExit("infra/stack.sh up failed")
         started = True
+    elif not args.default_stack:
+        # A TaskManager's embedded Python keeps the modules earlier jobs imported: fresh ones, so
+        # the jobs run this checkout's code (on --default-stack that is the operator's call).
+        restart = cluster.stack("taskmanagers", "restart", capture=True)
+        if restart.returncode != 0:
+            print(restart.stdout[-3000:], restart.stderr[-3000:])
+            raise SystemExit("infra/stack.sh taskmanagers restart failed")
     env = cluster.stack_env()
     try:
         yield env
@@ -215,24 +226,27 @@ def prometheus_urls(env: dict) -> list[str]:
     return [f"http://127.0.0.1:{p}/metrics" for p in range(int(lo), int(hi or lo) + 1)]
 
 
-def _pid(run_dir: str, pattern: str) -> int | None:
+def _pids(run_dir: str, pattern: str) -> list[int]:
+    """The pids in the stack's pid files (a TaskManager pid file has a line per TaskManager)."""
+    pids = []
     for pid_file in (Path(run_dir) / "pids").glob(pattern):
         try:
-            return int(pid_file.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-    return None
+            pids += [int(p) for p in pid_file.read_text().split()]
+        except (OSError, ValueError):
+            pass
+    return pids
 
 
-def _cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    if pid is None:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
+def _cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU time of processes so far (Linux /proc)."""
+    total = None
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total = (total or 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 class SourceProgress(threading.Thread):
@@ -249,8 +263,8 @@ class SourceProgress(threading.Thread):
         # The reporter writes label values with every character but [A-Za-z0-9:_] replaced by "_".
         self.job_name = re.sub(r"[^A-Za-z0-9:_]", "_", job_name)
         self.interval_s = interval_s
-        self.tm_pid = _pid(env["BF_RUN"], "flink-*-taskexecutor.pid")
-        self.kafka_pid = _pid(env["BF_RUN"], "kafka.pid")
+        self.tm_pids = _pids(env["BF_RUN"], "flink-*-taskexecutor.pid")
+        self.kafka_pids = _pids(env["BF_RUN"], "kafka.pid")
         self.samples: list[tuple[float, int, float | None, float | None]] = []  # (wall s, records, tm cpu, kafka cpu)
         self._last: dict[tuple[str, str], float] = {}
         self._halt = threading.Event()
@@ -276,8 +290,8 @@ class SourceProgress(threading.Thread):
     def run(self) -> None:
         while not self._halt.is_set():
             self._scrape()
-            self.samples.append((time.time(), int(sum(self._last.values())), _cpu_seconds(self.tm_pid),
-                                 _cpu_seconds(self.kafka_pid)))
+            self.samples.append((time.time(), int(sum(self._last.values())), _cpu_seconds(self.tm_pids),
+                                 _cpu_seconds(self.kafka_pids)))
             self._halt.wait(self.interval_s)
 
     def stop(self) -> None:

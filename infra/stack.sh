@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local stack for borderflow: one Apache Kafka broker (KRaft, combined broker+controller) and a
-# standalone Flink session cluster (JobManager + one TaskManager) from the apache-flink wheel, both on
+# standalone Flink session cluster (JobManager + BF_FLINK_TASKMANAGERS TaskManagers) from the apache-flink wheel, on
 # loopback. Configuration: infra/stack.env. Everything it writes lives under BF_CACHE_DIR/BF_RUN_DIR.
 #
 #   infra/stack.sh up        fetch jars (first time, Maven), start what is not running, create topics
@@ -13,6 +13,8 @@
 #   infra/stack.sh clean     down, then delete BF_RUN_DIR (topics, checkpoints, logs); jars stay
 #   infra/stack.sh kafka stop|kill|start   only the broker: stop it (TERM, KILL after BF_STOP_TIMEOUT),
 #                 kill -9 it, or start it again and wait until it answers (fault-injection tests)
+#   infra/stack.sh taskmanagers restart   fresh TaskManagers (after new job code: in thread mode a
+#                 TaskManager's embedded Python keeps the modules it imported for earlier jobs)
 #
 # Exit codes: 0 ok; 1 failed (a component did not start/stop, a port is taken, unhealthy);
 # 2 usage error or missing prerequisite; `status` only: 3 nothing is running (1 = partly/unhealthy).
@@ -75,7 +77,20 @@ pid_of() {
 }
 kafka_pid() { pid_of "$KAFKA_PID" "kafka.Kafka"; }
 jm_pid() { pid_of "$JM_PID" "StandaloneSessionClusterEntrypoint"; }
-tm_pid() { pid_of "$TM_PID" "TaskManagerRunner"; }
+# tm_pids: every live TaskManager of the pid file (flink-daemon.sh appends one line per instance).
+tm_pids() {
+  local pid found=1
+  [[ -f "$TM_PID" ]] || return 1
+  while read -r pid; do
+    pid="$(tr -dc '0-9' <<<"$pid")"
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || continue
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "TaskManagerRunner" || continue
+    echo "$pid"
+    found=0
+  done <"$TM_PID"
+  return $found
+}
+tm_pid() { local p; p="$(tm_pids)" || return 1; head -n1 <<<"$p"; }
 flink_pids() { jm_pid && tm_pid; }
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
@@ -301,11 +316,12 @@ flink_daemon() {
 }
 
 start_flink() {
-  local jm tm port jm_job tm_job rc=0
+  local jm tms running port jm_job tm_job rc=0 i
   jm="$(jm_pid)" && say "flink: JobManager already running (pid $jm, $REST_URL)"
-  tm="$(tm_pid)" && say "flink: TaskManager already running (pid $tm)"
-  [[ -n "$jm" && -n "$tm" ]] && return 0
-  if [[ -z "$jm" && -z "$tm" ]]; then
+  tms="$(tm_pids)" && say "flink: TaskManager(s) already running (pid $(echo $tms))"
+  running=$(grep -c . <<<"$tms")
+  [[ -n "$jm" ]] && ((running >= BF_FLINK_TASKMANAGERS)) && return 0
+  if [[ -z "$jm" && -z "$tms" ]]; then
     for port in "$BF_FLINK_REST_PORT" "$BF_FLINK_RPC_PORT"; do
       if port_open "$BF_FLINK_HOST" "$port"; then
         echo "stack: flink: port $BF_FLINK_HOST:$port is taken by a process this script did not start" >&2
@@ -316,18 +332,24 @@ start_flink() {
   fi
   flink_env
   mkdir -p "$PIDS"
-  # the two scripts spend seconds each in config-parsing JVMs: run them side by side
+  # the scripts spend seconds each in config-parsing JVMs: the JobManager's and the first
+  # TaskManager's side by side; further TaskManagers one by one (each appends to the pid file)
   [[ -n "$jm" ]] || { rm -f "$JM_PID"; flink_daemon jobmanager & jm_job=$!; }
-  [[ -n "$tm" ]] || { rm -f "$TM_PID"; flink_daemon taskmanager & tm_job=$!; }
+  if ((running < BF_FLINK_TASKMANAGERS)); then
+    ((running > 0)) || rm -f "$TM_PID"
+    flink_daemon taskmanager & tm_job=$!
+  fi
   if [[ -z "$jm" ]]; then
     STARTED+=(jobmanager)
     if wait "$jm_job"; then say "flink: JobManager starting (pid $(head -n1 "$JM_PID" 2>/dev/null), $REST_URL)"
     else echo "stack: flink: jobmanager.sh start failed: $(cat "$FLINK_RUN/log/start-jobmanager.out")" >&2; rc=1; fi
   fi
-  if [[ -z "$tm" ]]; then
+  if ((running < BF_FLINK_TASKMANAGERS)); then
     STARTED+=(taskmanager)
-    if wait "$tm_job"; then say "flink: TaskManager starting (pid $(head -n1 "$TM_PID" 2>/dev/null), $BF_FLINK_TASK_SLOTS slots)"
-    else echo "stack: flink: taskmanager.sh start failed: $(cat "$FLINK_RUN/log/start-taskmanager.out")" >&2; rc=1; fi
+    wait "$tm_job" || rc=1
+    for ((i = running + 1; i < BF_FLINK_TASKMANAGERS && rc == 0; i++)); do flink_daemon taskmanager || rc=1; done
+    if ((rc == 0)); then say "flink: $BF_FLINK_TASKMANAGERS TaskManager(s) starting (pid $(tr '\n' ' ' <"$TM_PID"| sed 's/ $//'), $BF_FLINK_TASK_SLOTS slots each)"
+    else echo "stack: flink: taskmanager.sh start failed: $(cat "$FLINK_RUN/log/start-taskmanager.out")" >&2; fi
   fi
   return $rc
 }
@@ -390,7 +412,10 @@ cmd_down() {
     case "$name" in
       kafka) pid="$(kafka_pid)" && pids[kafka]=$pid; rm -f "$KAFKA_PID" ;;
       jobmanager) pid="$(jm_pid)" && pids[flink-jobmanager]=$pid; rm -f "$JM_PID" ;;
-      taskmanager) pid="$(tm_pid)" && pids[flink-taskmanager]=$pid; rm -f "$TM_PID" ;;
+      taskmanager)
+        i=0
+        for pid in $(tm_pids); do i=$((i + 1)); pids[flink-taskmanager-$i]=$pid; done
+        rm -f "$TM_PID" ;;
     esac
   done
   ((${#pids[@]})) || say "stack: nothing running"
@@ -426,7 +451,10 @@ cmd_status() {
   check_python
   if pid="$(kafka_pid)"; then say "kafka: running (pid $pid)"; up=$((up + 1)); else say "kafka: not running"; down=$((down + 1)); fi
   if pid="$(jm_pid)"; then say "flink JobManager: running (pid $pid)"; up=$((up + 1)); else say "flink JobManager: not running"; down=$((down + 1)); fi
-  if pid="$(tm_pid)"; then say "flink TaskManager: running (pid $pid)"; up=$((up + 1)); else say "flink TaskManager: not running"; down=$((down + 1)); fi
+  if pid="$(tm_pids)"; then
+    say "flink TaskManager: $(grep -c . <<<"$pid") of $BF_FLINK_TASKMANAGERS running (pid $(echo $pid))"; up=$((up + 1))
+    (($(grep -c . <<<"$pid") >= BF_FLINK_TASKMANAGERS)) || down=$((down + 1))
+  else say "flink TaskManager: not running"; down=$((down + 1)); fi
   ((up == 0)) && return 3
   "$PY" "$INFRA_DIR/stackctl.py" kafka-status || rc=1
   "$PY" "$INFRA_DIR/stackctl.py" flink-status || rc=1
@@ -483,6 +511,20 @@ cmd_kafka() {
   esac
 }
 
+# cmd_taskmanagers restart: stop every TaskManager, start BF_FLINK_TASKMANAGERS fresh ones, wait for
+# their slots. Running jobs fail over (stop them with a savepoint first when upgrading).
+cmd_taskmanagers() {
+  [[ "${1:-}" == restart ]] || die "usage: infra/stack.sh taskmanagers restart" 2
+  STARTED=()
+  check_java
+  check_python
+  jm_pid >/dev/null || die "flink: the JobManager is not running (infra/stack.sh up)" 1
+  cmd_down taskmanager || return 1
+  start_flink || return 1
+  wait_until flink "$BF_START_TIMEOUT" flink_pids "$PY" "$INFRA_DIR/stackctl.py" wait-flink 1 || { cmd_logs 30 >&2; return 1; }
+  say "flink: $BF_FLINK_TASKMANAGERS fresh TaskManager(s) registered"
+}
+
 # one up/down/clean at a time (two concurrent `up`s must not start two brokers); the daemons are
 # started with fd 9 closed, so the lock ends with this script
 lock() {
@@ -494,7 +536,7 @@ lock() {
 main() {
   local cmd="${1:-}"
   shift || true
-  case "$cmd ${1:-}" in "up "* | "down "* | "clean "* | "kafka start") lock ;; esac
+  case "$cmd ${1:-}" in "up "* | "down "* | "clean "* | "kafka start" | "taskmanagers restart") lock ;; esac
   case "$cmd" in
     up) cmd_up ;;
     down) cmd_down ;;
@@ -509,6 +551,7 @@ main() {
       exec "$PYFLINK_HOME/bin/flink" "$@"
       ;;
     kafka) cmd_kafka "$@" ;;
+    taskmanagers) cmd_taskmanagers "$@" ;;
     clean)
       cmd_down || exit 1
       [[ "$RUN" != / && "$RUN" != "$ROOT" && "$RUN" != "$HOME" ]] || die "refusing to delete BF_RUN_DIR=$RUN" 2

@@ -118,7 +118,9 @@ def overview() -> dict:
 
 
 def flink_ready(ov: dict) -> bool:
-    return ov.get("taskmanagers", 0) >= 1 and ov.get("slots-total", 0) >= int(env("BF_FLINK_TASK_SLOTS"))
+    taskmanagers = int(env("BF_FLINK_TASKMANAGERS"))
+    return (ov.get("taskmanagers", 0) >= taskmanagers
+            and ov.get("slots-total", 0) >= taskmanagers * int(env("BF_FLINK_TASK_SLOTS")))
 
 
 def wait_flink(timeout: float) -> int:

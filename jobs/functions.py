@@ -10,9 +10,9 @@ import logging
 import time
 from collections import OrderedDict
 
-from pyflink.common import Types
+from pyflink.common import Row, Types
 from pyflink.datastream import OutputTag
-from pyflink.datastream.functions import FlatMapFunction, KeyedBroadcastProcessFunction, MapFunction, ProcessFunction
+from pyflink.datastream.functions import KeyedBroadcastProcessFunction, MapFunction, ProcessFunction
 from pyflink.datastream.state import MapStateDescriptor, StateTtlConfig, ValueStateDescriptor
 from pyflink.common.time import Time
 
@@ -20,7 +20,7 @@ from jobs.metrics import GROUP, CheckMetrics, IntakeMetrics, LedgerMetrics
 from schemas import codec
 from transforms import control, expectations, intake, ledger, topology
 from transforms.rules import load_ruleset
-from transforms.state_machine import EVIDENCE
+from transforms.state_machine import EVIDENCE, MANIFEST_LINE
 from transforms.reference import load_reference
 
 DEAD_LETTERS = OutputTag("dead-letters", Types.PICKLED_BYTE_ARRAY())
@@ -45,18 +45,58 @@ def _reject(metrics, stream: str, payload: bytes, rejection: intake.RejectedInpu
     return DEAD_LETTERS, intake.dead_letter(stream, payload, rejection, _now_ms())
 
 
-class DecodeAndValidate(ProcessFunction):
-    """(stream, bytes) -> (kind, record); rejects go to the dead-letter side output: undecodable
-    or invalid messages (transforms.intake) and records that break the stream's data contract
-    (transforms.expectations, the Great Expectations suites evaluated per record)."""
+# A record routed to a keyed stage: Row(key, (key, kind, record)), keyed in Java (key_by_route).
+ROUTED = Types.ROW([Types.STRING(), Types.PICKLED_BYTE_ARRAY()])
+
+
+def route_tag(stage) -> OutputTag:
+    """The side output of DecodeAndRoute that feeds `stage` (a KeyedCheck of transforms.topology)."""
+    return OutputTag(f"to-{stage.name}", ROUTED)
+
+
+def key_by_route(routed):
+    """Key a stream of ROUTED rows by their key without the Python map that DataStream.key_by
+    adds in front of the shuffle (it would compute a key the row already carries): the same Java
+    keyBy that key_by builds after that map, so each record crosses one Python operator less."""
+    from pyflink.datastream.data_stream import KeyedStream
+    from pyflink.java_gateway import get_gateway
+
+    j_keyed = routed._j_data_stream.keyBy(get_gateway().jvm.KeyByKeySelector(),
+                                          Types.ROW([Types.STRING()]).get_java_type_info())
+    return KeyedStream(j_keyed, Types.PICKLED_BYTE_ARRAY(), routed)
+
+
+def side_output_of(stream, tag: OutputTag):
+    """A side output as a DataStream, without the identity Python map of get_side_output."""
+    from pyflink.datastream import DataStream
+
+    return DataStream(stream._j_data_stream.getSideOutput(tag.get_java_output_tag()))
+
+
+class DecodeAndRoute(ProcessFunction):
+    """Raw messages -> each keyed stage's side output (route_tag), Row(key, (key, kind, record))
+    once per key the stage wants the record under; manifests go as their lines. Rejects go to
+    the dead-letter side output: undecodable or invalid messages (transforms.intake) and records
+    that break the stream's data contract (transforms.expectations, the Great Expectations
+    suites evaluated per record).
+
+    One operator from the raw bytes to the shuffles: every Python operator a record crosses
+    costs a pickling round trip and a JVM crossing, which dominated the job's time. `stream`
+    names the stream of a topic's raw payloads; None takes (stream, payload) pairs."""
+
+    def __init__(self, stream: str | None, stages):
+        self._stream = stream
+        self._stages = list(stages)
 
     def open(self, runtime_context):
         self._metrics = IntakeMetrics(runtime_context.get_metrics_group())
+        self._routes = [(stage, route_tag(stage), getattr(stage, "owns", None)) for stage in self._stages]
 
     def process_element(self, value, ctx):
-        stream, payload = value
+        stream, payload = (self._stream, value) if self._stream else value
         payload = bytes(payload)
-        self._metrics.event_in(stream)
+        metrics = self._metrics
+        metrics.event_in(stream)
         try:
             kind, record, _ = intake.decode_input(stream, payload)
             failed = expectations.expectation_failures(stream, [record])
@@ -64,35 +104,25 @@ class DecodeAndValidate(ProcessFunction):
                 raise intake.RejectedInput(expectations.EXPECTATION,
                                            expectations.describe_failures([(name, why) for _, name, why in failed]))
         except intake.RejectedInput as rejection:
-            yield _reject(self._metrics, stream, payload, rejection)
+            yield _reject(metrics, stream, payload, rejection)
             return
         if kind == intake.MANIFEST:
-            self._metrics.ledger.accepted(stream, len(record.get("lines") or ()))
+            lines = topology.flatten_manifest(record)
+            metrics.ledger.accepted(stream, len(lines))
+            items = [(MANIFEST_LINE, line) for line in lines]
         else:
-            self._metrics.ledger.accepted(stream)
+            metrics.ledger.accepted(stream)
             if kind not in topology.OWNER_OF_KIND:  # no live check reads it: settled here
-                self._metrics.ledger.settle(stream, {ledger.NOT_USED: 1})
+                metrics.ledger.settle(stream, {ledger.NOT_USED: 1})
                 return
-        yield kind, record
-
-
-class RouteToCheck(FlatMapFunction):
-    """(kind, record) -> (key, kind, record) for every key the check wants to see it under."""
-
-    def __init__(self, check):
-        self._check = check
-        self._owns = getattr(check, "owns", None)
-
-    def open(self, runtime_context):
-        self._ledger = LedgerMetrics(runtime_context.get_metrics_group().add_group(GROUP)) if self._owns else None
-
-    def flat_map(self, value):
-        kind, record = value
-        keys = self._check.key_of(kind, record)
-        if not keys and kind == self._owns:  # the owner has no key for it: settled here
-            self._ledger.settle(ledger.STREAM_OF_KIND[kind], {ledger.NO_KEY: 1})
-        for key in keys:
-            yield key, kind, record
+            items = [(kind, record)]
+        for kind, record in items:
+            for stage, tag, owns in self._routes:
+                keys = stage.key_of(kind, record)
+                if not keys and kind == owns:  # the owner has no key for it: settled here
+                    metrics.ledger.settle(ledger.STREAM_OF_KIND[kind], {ledger.NO_KEY: 1})
+                for key in keys:
+                    yield tag, Row(key, (key, kind, record))
 
 
 class DecodeControl(ProcessFunction):
@@ -119,8 +149,12 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
     """Runs one transforms/ KeyedCheck with Flink keyed state and event-time timers, deciding
     with the rule set and model in effect at each event's time (transforms.control)."""
 
-    def __init__(self, check, ruleset_ref: str | None, state_ttl_hours: int | None, model_uri: str | None = None):
+    def __init__(self, check, ruleset_ref: str | None, state_ttl_hours: int | None, model_uri: str | None = None,
+                 route_to=None):
         self._check = check
+        # The next keyed stage (the assessor, for the checks' evidence): outputs leave as its
+        # ROUTED rows, keyed in Java (key_by_route), so no Python operator sits in between.
+        self._route_to = route_to
         self._ruleset_ref = ruleset_ref
         self._ttl_hours = state_ttl_hours
         self._model_uri = model_uri
@@ -178,11 +212,15 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
             ctx.timer_service().register_event_time_timer(ts)
         if step.ledger:
             self._metrics.ledger.settle(self._stream, step.ledger)
+        outputs = step.outputs
+        if outputs and self._route_to is not None:
+            stage = self._route_to
+            outputs = [Row(key, (key, EVIDENCE, e)) for e in outputs for key in stage.key_of(EVIDENCE, e)]
         if step.late:
             now = _now_ms()
-            return step.outputs + [(DEAD_LETTERS, intake.late_dead_letter(ledger.STREAM_OF_KIND[kind], record, why, now))
-                                   for kind, record, why in step.late]
-        return step.outputs
+            return outputs + [(DEAD_LETTERS, intake.late_dead_letter(ledger.STREAM_OF_KIND[kind], record, why, now))
+                              for kind, record, why in step.late]
+        return outputs
 
     def process_element(self, value, ctx):
         self._sync(ctx)

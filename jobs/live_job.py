@@ -2,10 +2,10 @@
 
 Story of the job, one event at a time:
 
-    messages (stream, bytes) ── DecodeAndValidate ──bad──> dead letters (reason, raw bytes)
-         │                     (control results: counted, not used by the live checks)
-         │ (kind, record) with event-time watermarks
-         ├─ FlattenManifests: a manifest becomes one record per consignment line
+    each topic's messages ── Decode<Stream> ──bad──> dead letters (reason, raw bytes)
+         │  (event time and   decode, validate, data contract; a manifest becomes its lines;
+         │   watermarks from  control results: counted, not used by the live checks)
+         │   the source)      routes each record to every stage that keys it (no other operator)
          │                                   rule-set / model updates ── DecodeControl ──bad──> dead letters
          │                                        │ broadcast to every keyed operator below
          ├─ CrossCheckConsignment  keyed by house document: declaration <-> manifest
@@ -22,8 +22,15 @@ Nothing lost: each kind of record has one owner operator that counts where it en
 
 Every box is a thin adapter over transforms/ (see transforms/topology.py): the same checks run
 in the Beam replay. Each keyed operator decides an event with the rule set and model in effect at
-its event time (transforms/control.py), so a new version takes effect without a restart. Sources and sinks are parameters, so the graph is the same embedded, on a
-standalone cluster or on Kubernetes.
+its event time (transforms/control.py), so a new version takes effect without a restart. Sources
+and sinks are parameters, so the graph is the same embedded, on a standalone cluster or on
+Kubernetes.
+
+Few Python operators on a record's path: each one it crosses costs a pickling round trip and a
+JVM crossing, which measured as most of the job's time. So the decoder routes (no separate
+routing, flattening or filtering operators), the shuffles key in Java on the key the decoder
+already computed (jobs.functions.key_by_route), and the checks' evidence leaves routed to the
+assessor.
 """
 from __future__ import annotations
 
@@ -31,77 +38,59 @@ import time
 from dataclasses import dataclass
 
 from jobs.config import JobConfig
-from transforms import intake, topology
-from transforms.state_machine import DECLARATION, EVIDENCE, MANIFEST_LINE
+from transforms import topology
 
 
 
 def build_job(env, source, sink, config: JobConfig) -> None:
     """Wire source -> checks -> assessor -> sink on `env`."""
-    from pyflink.common import Duration, Types
-    from pyflink.common.watermark_strategy import TimestampAssigner, WatermarkStrategy
+    from pyflink.common import Types
 
-    from jobs.functions import CONTROL_STATE, DEAD_LETTERS, DecodeAndValidate, DecodeControl, RouteToCheck, RunKeyedCheck
+    from jobs.functions import (CONTROL_STATE, DEAD_LETTERS, ROUTED, DecodeAndRoute, DecodeControl, RunKeyedCheck,
+                                key_by_route, route_tag, side_output_of)
 
     pickled = Types.PICKLED_BYTE_ARRAY()
+    stages = [*topology.CHECKS, topology.ASSESSOR]
 
-    class RecordEventTime(TimestampAssigner):
-        def extract_timestamp(self, value, record_timestamp):
-            kind, record = value
-            return record[intake.TIME_FIELD_BY_KIND[kind]]
-
-    # Stable uids on every stateful operator: a savepoint restores into a changed job by uid.
-    decoded = (source.build(env).process(DecodeAndValidate(), output_type=pickled)
-               .name("DecodeAndValidate").uid("decode-and-validate"))
+    # One decoder per input topic, straight from the source (event time and watermarks come with
+    # the messages), routing each record to the keyed stages' side outputs. Stable uids on every
+    # stateful operator: a savepoint restores into a changed job by uid.
+    decoders = [inputs.process(DecodeAndRoute(stream, stages), output_type=pickled)
+                .name(f"Decode{stream.title() if stream else 'Messages'}")
+                .uid(f"decode-{stream.replace('_', '-')}" if stream else "decode-and-validate")
+                for stream, inputs in source.build_inputs(env, config.out_of_orderness_ms)]
     # Rule-set and model updates reach every keyed operator as broadcast state.
     updates = (source.build_control(env).process(DecodeControl(), output_type=pickled)
                .name("DecodeControl").uid("decode-control"))
-    dead_letters = decoded.get_side_output(DEAD_LETTERS).union(updates.get_side_output(DEAD_LETTERS))
     control = updates.broadcast(CONTROL_STATE)
-    if getattr(source, "assigns_watermarks", False):
-        records = decoded  # event time and watermarks come from the source (Kafka timestamps)
-    else:
-        watermarks = WatermarkStrategy.for_bounded_out_of_orderness(
-            Duration.of_millis(config.out_of_orderness_ms)
-        ).with_timestamp_assigner(RecordEventTime())
-        records = decoded.assign_timestamps_and_watermarks(watermarks).name("EventTimeWatermarks")
-    records = records.flat_map(_flatten_manifests, output_type=pickled).name("FlattenManifests")
+    dead_letters = [d.get_side_output(DEAD_LETTERS) for d in (*decoders, updates)]
 
-    def keyed(check, inputs):
-        """Route inputs to the check's keys and run it there; named after the check."""
+    def routed_to(stage, *more):
+        first, *rest = [side_output_of(d, route_tag(stage)) for d in decoders] + list(more)
+        return first.union(*rest) if rest else first
+
+    def keyed(stage, inputs, output_type, route_to=None):
+        """Run the stage on its routed inputs; named after it."""
         return (
-            inputs.flat_map(RouteToCheck(check), output_type=pickled).name(f"KeyFor{check.name}")
-            .key_by(lambda routed: routed[0], key_type=Types.STRING())
+            key_by_route(inputs)
             .connect(control)
-            .process(RunKeyedCheck(check, config.ruleset, config.state_ttl_hours, config.model), output_type=pickled)
-            .name(check.name).uid(check.name)
+            .process(RunKeyedCheck(stage, config.ruleset, config.state_ttl_hours, config.model, route_to),
+                     output_type=output_type)
+            .name(stage.name).uid(stage.name)
         )
 
-    evidence = [keyed(check, records) for check in topology.CHECKS]
-    declarations = records.filter(lambda kr: kr[0] == DECLARATION).name("Declarations")
-    to_assess = declarations.union(*[e.map(_as_evidence_input, output_type=pickled) for e in evidence])
-    assessments = keyed(topology.ASSESSOR, to_assess)
+    # The checks' evidence leaves already routed to the assessor.
+    evidence = [keyed(check, routed_to(check), ROUTED, route_to=topology.ASSESSOR) for check in topology.CHECKS]
+    assessments = keyed(topology.ASSESSOR, routed_to(topology.ASSESSOR, *evidence), pickled)
     alerts = assessments.filter(lambda a: a["alert"]).name("Alerts")
     # Records that came after the decision they could have changed (transforms.ledger: late).
-    dead_letters = dead_letters.union(*[s.get_side_output(DEAD_LETTERS) for s in (*evidence, assessments)])
-    sink.attach({"assessments": assessments, "alerts": alerts, "dead_letters": dead_letters})
+    dead_letters += [s.get_side_output(DEAD_LETTERS) for s in (*evidence, assessments)]
+    first, *rest = dead_letters
+    sink.attach({"assessments": assessments, "alerts": alerts, "dead_letters": first.union(*rest)})
     if config.assessment_store:
         from jobs.assessment_store import attach_assessment_store
 
         attach_assessment_store(env, assessments, config.assessment_store)
-
-
-def _flatten_manifests(value):
-    kind, record = value
-    if kind == intake.MANIFEST:
-        for line in topology.flatten_manifest(record):
-            yield MANIFEST_LINE, line
-    else:
-        yield value
-
-
-def _as_evidence_input(evidence):
-    return EVIDENCE, evidence
 
 
 @dataclass

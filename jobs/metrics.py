@@ -3,7 +3,7 @@ reporter the cluster configures, infra/stack.sh; Grafana dashboards in infra/gra
 
 The operators in jobs/functions.py own one object each:
 
-    IntakeMetrics(runtime_context.get_metrics_group())      DecodeAndValidate
+    IntakeMetrics(runtime_context.get_metrics_group())      DecodeAndRoute (one per input topic)
         .event_in(stream)  .dead_letter(stream, rejection)
     CheckMetrics(runtime_context.get_metrics_group(), name)  RunKeyedCheck (every keyed check)
         .step(state_before, step, started_ns, watermark_ms)  after each on_event / on_timer
@@ -72,8 +72,8 @@ def _m(name, labels, kind, operator, help_text):
 
 
 METRICS = dict([
-    _m("stream_eventsIn", ["stream"], "counter", "DecodeAndValidate", "messages read, per input stream"),
-    _m("stream_reason_field_deadLetters", ["stream", "reason", "field"], "counter", "DecodeAndValidate",
+    _m("stream_eventsIn", ["stream"], "counter", "Decode<Stream>", "messages read, per input stream"),
+    _m("stream_reason_field_deadLetters", ["stream", "reason", "field"], "counter", "Decode<Stream>",
        "messages rejected to the dead-letter topic, per stream, error kind (DECODE, VALIDATION, DCSA, ...) "
        "and offending field (array indexes removed; 'none' when the reason names no field)"),
     _m("outcome_assessments", ["outcome"], "counter", "AssessDeclaration", "risk assessments emitted, per outcome"),
@@ -92,10 +92,10 @@ METRICS = dict([
     _m("awaitingDecision", [], "gauge", "AssessDeclaration", "declarations held until their decision deadline"),
     _m("watermarkLagMs", [], "gauge", "every keyed check", "wall clock minus the operator's event-time watermark, ms"),
     # The ledger (transforms.ledger): per stream, recordsAccepted = sum of recordsSettled + recordsPending.
-    _m("stream_recordsAccepted", ["stream"], "counter", "DecodeAndValidate",
+    _m("stream_recordsAccepted", ["stream"], "counter", "Decode<Stream>",
        "units accepted after intake, per stream (manifest lines for manifests, messages otherwise)"),
     _m("stream_disposition_recordsSettled", ["stream", "disposition"], "counter",
-       "the owner of each kind (AssessDeclaration, CrossCheckConsignment, CrossCheckContainer, DecodeAndValidate)",
+       "the owner of each kind (AssessDeclaration, CrossCheckConsignment, CrossCheckContainer, Decode<Stream>)",
        "accepted units that reached their final disposition (assessed, cross_checked, late, duplicate, ...)"),
     _m("stream_recordsPending", ["stream"], "gauge", "AssessDeclaration, CrossCheckConsignment, CrossCheckContainer",
        "accepted units held in keyed state, waiting for their decision or partner, since the operator started"),
@@ -235,7 +235,7 @@ class LedgerMetrics:
 
 
 class IntakeMetrics:
-    """DecodeAndValidate: events in per stream, dead letters per stream, reason and field, and
+    """DecodeAndRoute: events in per stream, dead letters per stream, reason and field, and
     the ledger's accepted units (and the kinds no live check uses, settled at once)."""
 
     def __init__(self, metric_group):

@@ -1,5 +1,5 @@
-"""Input sources of the live job. Every source yields (stream, raw message bytes), exactly what
-a Kafka record of that topic carries, so the decoding path is the same whatever the source."""
+"""Input sources of the live job: each input topic's raw message bytes (or, in memory, (stream,
+bytes) pairs), exactly what a Kafka record carries, so the decoding path is the same whatever the source."""
 from __future__ import annotations
 
 import heapq
@@ -17,7 +17,12 @@ def _entry_type():
 
 
 class Source(Protocol):
-    def build(self, env): ...
+    def build_inputs(self, env, out_of_orderness_ms: int) -> list[tuple[str | None, object]]:
+        """[(stream, DataStream of its payloads)], or [(None, DataStream of (stream, payload))],
+        with event time and watermarks assigned."""
+
+    def build_control(self, env):
+        """The rule-set and model updates as (stream, payload)."""
 
 
 # file name in a traffic directory -> (stream, event-time field, wire format)
@@ -67,19 +72,49 @@ def traffic_messages(traffic_dir: str | Path) -> list[tuple[str, bytes]]:
     return [(stream, payload) for _, stream, payload in timed_traffic_messages(traffic_dir)]
 
 
-class CollectionSource:
-    """In-memory messages, for the embedded run and tests. The job assigns event time and
-    watermarks after decoding, from each record's own time field."""
+def _event_times(messages: list[tuple[str, bytes]]) -> list[int]:
+    """Each message's event time, from its own time field (a message that does not decode takes
+    the time of the one before it: it will be dead-lettered, its time only orders it)."""
+    from transforms import intake
 
-    assigns_watermarks = False
+    times, last = [], 0
+    for stream, payload in messages:
+        try:
+            last = intake.decode_input(stream, payload)[2]
+        except intake.RejectedInput:
+            pass
+        times.append(last)
+    return times
+
+
+class CollectionSource:
+    """In-memory messages, for the embedded run and tests: one stream of (stream, payload), in
+    the given order, with each message's event time and bounded-out-of-orderness watermarks."""
 
     def __init__(self, messages: list[tuple[str, bytes]], control_messages: list[tuple[str, bytes]] = ()):
         self.messages = messages
         # (stream, ControlUpdate bytes): rule-set and model versions published to the run.
         self.control_messages = list(control_messages)
 
-    def build(self, env):
-        return env.from_collection(self.messages, type_info=_entry_type()).name("TrafficMessages")
+    def build_inputs(self, env, out_of_orderness_ms: int) -> list[tuple[str | None, object]]:
+        """[(None, DataStream of (stream, payload))]: the event time is read on the client (the
+        job's decoder routes records straight to the keyed stages, so time must be set before)."""
+        from pyflink.common import Duration, Types
+        from pyflink.common.watermark_strategy import TimestampAssigner, WatermarkStrategy
+
+        class FirstField(TimestampAssigner):
+            def extract_timestamp(self, value, record_timestamp):
+                return value[0]
+
+        timed = [(t, stream, payload) for t, (stream, payload) in zip(_event_times(self.messages), self.messages)]
+        watermarks = (WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(out_of_orderness_ms))
+                      .with_timestamp_assigner(FirstField()))
+        stream = (env.from_collection(timed, type_info=Types.TUPLE([Types.LONG(), Types.STRING(),
+                                                                    Types.PRIMITIVE_ARRAY(Types.BYTE())]))
+                  .name("TrafficMessages")
+                  .assign_timestamps_and_watermarks(watermarks).name("EventTimeWatermarks")
+                  .map(lambda m: (m[1], m[2]), output_type=_entry_type()).name("Untimed"))
+        return [(None, stream)]
 
     def build_control(self, env):
         return env.from_collection(self.control_messages, type_info=_entry_type()).name("ControlUpdates")
@@ -99,8 +134,6 @@ class KafkaTopicsSource:
     (borderflow.produce). Watermarks are generated per partition inside the source and the
     job takes the minimum, so a topic read ahead of the others cannot make their records late.
     """
-
-    assigns_watermarks = True
 
     def __init__(self, bootstrap_servers: str, group_id: str, streams=("declarations", "manifests",
                  "container_events", "control_results"), bounded: bool = False,
@@ -145,21 +178,30 @@ class KafkaTopicsSource:
             builder = builder.set_bounded(KafkaOffsetsInitializer.latest())
         return builder
 
+    def _raw(self, env, stream, topic, group_id, starting_offsets, watermarks):
+        """One topic's payloads."""
+        return env.from_source(self._builder([topic], group_id, starting_offsets).build(), watermarks,
+                               f"Read{stream.title()}").uid(f"read-{topic}")
+
     def _read(self, env, stream, topic, group_id, starting_offsets, watermarks):
         """One topic as (stream, payload) records."""
-        raw = env.from_source(self._builder([topic], group_id, starting_offsets).build(), watermarks,
-                              f"Read{stream.title()}").uid(f"read-{topic}")
+        raw = self._raw(env, stream, topic, group_id, starting_offsets, watermarks)
         return raw.map(lambda payload, s=stream: (s, payload), output_type=_entry_type()).name(f"Tag{stream.title()}")
 
-    def build(self, env):
+    def _watermarks(self):
         from pyflink.common import Duration
         from pyflink.common.watermark_strategy import WatermarkStrategy
 
-        watermarks = (WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(self.out_of_orderness_ms))
-                      .with_idleness(Duration.of_millis(self.idle_partition_ms)))
-        first, *rest = [self._read(env, stream, topic_of(stream), self.group_id, self._starting_offsets(), watermarks)
-                        for stream in self.streams]
-        return first.union(*rest) if rest else first
+        return (WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(self.out_of_orderness_ms))
+                .with_idleness(Duration.of_millis(self.idle_partition_ms)))
+
+    def build_inputs(self, env, out_of_orderness_ms: int | None = None) -> list[tuple[str, object]]:
+        """[(stream, DataStream of its topic's payloads)]: the job decodes each topic with its
+        own decoder, so no operator has to tag the messages with their stream. Event time and
+        watermarks come from the source (this source's out_of_orderness_ms)."""
+        return [(stream, self._raw(env, stream, topic_of(stream), self.group_id, self._starting_offsets(),
+                                   self._watermarks()))
+                for stream in self.streams]
 
     def build_control(self, env):
         """Every rule-set and model version ever published, from the start of the control topics

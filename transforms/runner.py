@@ -15,7 +15,7 @@ calibration can run the real logic on a recorded stream without an engine:
 - at the end the watermark goes to +infinity and every timer fires, so all state is cleared.
 
 Inputs are (kind, record, event_time_ms) in roughly event-time order; kind "manifest" (a whole
-manifest) is flattened into manifest lines here, like the job's FlattenManifests step.
+manifest) is flattened into manifest lines here, as the job's decoder does.
 
     assessments = run_in_memory(inputs)                      # default rule set and reference
     runner = Runner(ruleset, reference); runner.feed(...); runner.finish(); runner.states

@@ -125,7 +125,7 @@ def test_rules_read_metrics_that_exist():
             assert names and names <= known, (rule.get("record") or rule.get("alert"), names - known)
 
 
-def test_prometheus_scrapes_both_reporter_ports_of_the_stack():
+def test_prometheus_scrapes_every_reporter_port_of_the_stack():
     env = dict(line.split("=", 1) for line in (ROOT / "infra" / "stack.env").read_text().splitlines()
                if re.match(r"^[A-Z_]+=", line))
     first, last = (int(p) for p in env["BF_FLINK_PROMETHEUS_PORTS"].split("#")[0].strip().split("-"))
