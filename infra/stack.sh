@@ -518,7 +518,7 @@ cmd_taskmanagers() {
   STARTED=()
   check_java
   check_python
-  jm_pid >/dev/null || die "flink: the JobManager is not running (infra/stack.sh up)" 1
+  jm_pid >/dev/null || die "flink: the JobManager is not running (infra/stack.sh up)"
   cmd_down taskmanager || return 1
   start_flink || return 1
   wait_until flink "$BF_START_TIMEOUT" flink_pids "$PY" "$INFRA_DIR/stackctl.py" wait-flink 1 || { cmd_logs 30 >&2; return 1; }
