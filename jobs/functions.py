@@ -216,6 +216,8 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
         if outputs and self._route_to is not None:
             stage = self._route_to
             outputs = [Row(key, (key, EVIDENCE, e)) for e in outputs for key in stage.key_of(EVIDENCE, e)]
+        # Late records come from on_event only (tests/unit/test_step_contract.py): PyFlink 2.2
+        # does not route side outputs from a keyed broadcast function's on_timer.
         if step.late:
             now = _now_ms()
             return outputs + [(DEAD_LETTERS, intake.late_dead_letter(ledger.STREAM_OF_KIND[kind], record, why, now))
