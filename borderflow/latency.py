@@ -3,7 +3,9 @@
 The live job decides a declaration when its watermark passes the decision deadline (an event-time
 timer). Its Kafka sources make one watermark per input partition, `max record timestamp seen -
 out_of_orderness - 1` (Flink's bounded out-of-orderness), and the job's watermark is the minimum
-over the partitions (jobs/sources.py; a partition without records for the idle timeout drops out).
+over the partitions of the streams the checks read (jobs/sources.py, jobs/live_job.py; control
+results do not count; a partition without records for the idle timeout drops out): pass only
+those partitions' reports.
 So an assessment with event time T (its deadline: RiskAssessment.event_time_ms) is due once every
 input partition holds a record with timestamp > T + out_of_orderness. Its *triggering record* is
 the last of those records to be acknowledged by the broker (the first qualifying record of each

@@ -106,15 +106,16 @@ class DecodeAndRoute(ProcessFunction):
         except intake.RejectedInput as rejection:
             yield _reject(metrics, stream, payload, rejection)
             return
+        if not topology.read_by_checks(kind):  # no live check reads it: settled here
+            metrics.ledger.accepted(stream)
+            metrics.ledger.settle(stream, {ledger.NOT_USED: 1})
+            return
         if kind == intake.MANIFEST:
             lines = topology.flatten_manifest(record)
             metrics.ledger.accepted(stream, len(lines))
             items = [(MANIFEST_LINE, line) for line in lines]
         else:
             metrics.ledger.accepted(stream)
-            if kind not in topology.OWNER_OF_KIND:  # no live check reads it: settled here
-                metrics.ledger.settle(stream, {ledger.NOT_USED: 1})
-                return
             items = [(kind, record)]
         for kind, record in items:
             for stage, tag, owns in self._routes:

@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 
 from jobs.config import JobConfig
-from transforms import topology
+from transforms import intake, topology
 
 
 
@@ -55,18 +55,23 @@ def build_job(env, source, sink, config: JobConfig) -> None:
     # One decoder per input topic, straight from the source (event time and watermarks come with
     # the messages), routing each record to the keyed stages' side outputs. Stable uids on every
     # stateful operator: a savepoint restores into a changed job by uid.
-    decoders = [inputs.process(DecodeAndRoute(stream, stages), output_type=pickled)
+    decoders = {stream: inputs.process(DecodeAndRoute(stream, stages), output_type=pickled)
                 .name(f"Decode{stream.title() if stream else 'Messages'}")
                 .uid(f"decode-{stream.replace('_', '-')}" if stream else "decode-and-validate")
-                for stream, inputs in source.build_inputs(env, config.out_of_orderness_ms)]
+                for stream, inputs in source.build_inputs(env, config.out_of_orderness_ms)}
+    # Only the decoders of streams the checks read feed the keyed stages: a stream they do not
+    # read (control results) would hold back their watermark and route nothing (while sparse, or
+    # at parallelism above its partition count, until the idleness timeout: a start-up backlog).
+    routing = [d for stream, d in decoders.items()
+               if stream is None or topology.read_by_checks(intake.STREAMS[stream][0])]
     # Rule-set and model updates reach every keyed operator as broadcast state.
     updates = (source.build_control(env).process(DecodeControl(), output_type=pickled)
                .name("DecodeControl").uid("decode-control"))
     control = updates.broadcast(CONTROL_STATE)
-    dead_letters = [d.get_side_output(DEAD_LETTERS) for d in (*decoders, updates)]
+    dead_letters = [d.get_side_output(DEAD_LETTERS) for d in (*decoders.values(), updates)]
 
     def routed_to(stage, *more):
-        first, *rest = [side_output_of(d, route_tag(stage)) for d in decoders] + list(more)
+        first, *rest = [side_output_of(d, route_tag(stage)) for d in routing] + list(more)
         return first.union(*rest) if rest else first
 
     def keyed(stage, inputs, output_type, route_to=None):

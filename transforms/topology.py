@@ -39,6 +39,15 @@ ASSESSOR = DeclarationAssessor()
 # kind -> the stage that accounts for it in the ledger (transforms.ledger); kinds missing: unused.
 OWNER_OF_KIND = {stage.owns: stage for stage in (*CHECKS, ASSESSOR) if getattr(stage, "owns", None)}
 
+
+
+def read_by_checks(kind: str) -> bool:
+    """Whether records of `kind` (as decoded from an input stream) reach any check: the owned kinds,
+    and manifests through their lines. Control results do not (they feed model training); in the
+    job they are counted and go no further, and their event time must not hold back the checks'."""
+    return kind == MANIFEST or kind in OWNER_OF_KIND
+
+
 _MANIFEST_FIELDS = ("manifest_id", "transport_mode", "conveyance_ref", "port_of_loading", "port_of_discharge",
                     "filed_at_ms")
 
