@@ -102,10 +102,10 @@ def _summary(latencies: list[float]) -> dict:
 def analyse(acks: list, received: dict[str, list], out_of_orderness_ms: int) -> dict:
     """Latency figures of one run from the delivery reports and what the consumers received."""
     from borderflow.latency import DueTimes
-    from transforms import intake, topology
+    from transforms import topology
 
     # Only the streams the checks read drive the job's event time (jobs/live_job.py).
-    timed = {t for t in {a[0] for a in acks} if topology.read_by_checks(intake.STREAMS[t.replace("-", "_")][0])}
+    timed = {t for t in {a[0] for a in acks} if topology.read_by_checks(t.replace("-", "_"))}
     due = DueTimes([a for a in acks if a[0] in timed], out_of_orderness_ms)
     out, triggers_by_topic = {"input_partitions_with_records": len(due.partitions)}, Counter()
     for name, rows in received.items():

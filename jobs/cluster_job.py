@@ -73,10 +73,10 @@ def warn_if_partitions_below_parallelism(source: KafkaTopicsSource, parallelism:
     at 100 events/s). Say so at submission; the fix is more partitions (infra/stack.env BF_TOPICS)."""
     from borderflow.topics import partitions
     from jobs.sources import topic_of
-    from transforms import intake, topology
+    from transforms import topology
 
     for stream in source.streams:
-        if not topology.read_by_checks(intake.STREAMS[stream][0]):
+        if not topology.read_by_checks(stream):
             continue
         try:
             n = len(partitions(source.bootstrap_servers, topic_of(stream)))

@@ -11,7 +11,7 @@ from borderflow.summary import summarise
 from jobs import live_job
 from jobs.config import JobConfig
 from jobs.sinks import LineFileSink
-from jobs.sources import CollectionSource, traffic_messages
+from jobs.sources import CollectionSource, event_times, timed_traffic_messages
 from schemas import codec
 from transforms import control
 from transforms.rules import load_ruleset
@@ -24,12 +24,15 @@ def run_embedded(traffic_dir: str | Path, out_dir: str | Path, config: JobConfig
     `control_updates` (transforms.control) are rule-set/model versions published to the run."""
     traffic_dir, out = Path(traffic_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    messages = traffic_messages(traffic_dir) + list(extra_messages)
+    timed = timed_traffic_messages(traffic_dir)
+    messages = [(stream, payload) for _, stream, payload in timed] + list(extra_messages)
+    times = [t for t, _, _ in timed]
+    times += event_times(list(extra_messages), times[-1] if times else 0)
     events_in = Counter(stream for stream, _ in messages)
     sink = LineFileSink(out / "sink")
     shutil.rmtree(sink.out_dir, ignore_errors=True)
     control_messages = [(control.STREAM_OF_KIND[u["kind"]], control.encode_update(u)) for u in control_updates]
-    stats = live_job.run(CollectionSource(messages, control_messages), sink, config, events_in=len(messages))
+    stats = live_job.run(CollectionSource(messages, control_messages, times), sink, config, events_in=len(messages))
 
     assessments = sorted(sink.read_outputs("assessments"), key=lambda a: (a["event_time_ms"], a["assessment_id"]))
     alerts = [a for a in assessments if a["alert"]]

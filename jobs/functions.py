@@ -90,7 +90,7 @@ class DecodeAndRoute(ProcessFunction):
 
     def open(self, runtime_context):
         self._metrics = IntakeMetrics(runtime_context.get_metrics_group())
-        self._routes = [(stage, route_tag(stage), getattr(stage, "owns", None)) for stage in self._stages]
+        self._routes = [(stage, route_tag(stage)) for stage in self._stages]
 
     def process_element(self, value, ctx):
         stream, payload = (self._stream, value) if self._stream else value
@@ -106,10 +106,6 @@ class DecodeAndRoute(ProcessFunction):
         except intake.RejectedInput as rejection:
             yield _reject(metrics, stream, payload, rejection)
             return
-        if not topology.read_by_checks(kind):  # no live check reads it: settled here
-            metrics.ledger.accepted(stream)
-            metrics.ledger.settle(stream, {ledger.NOT_USED: 1})
-            return
         if kind == intake.MANIFEST:
             lines = topology.flatten_manifest(record)
             metrics.ledger.accepted(stream, len(lines))
@@ -118,11 +114,12 @@ class DecodeAndRoute(ProcessFunction):
             metrics.ledger.accepted(stream)
             items = [(kind, record)]
         for kind, record in items:
-            for stage, tag, owns in self._routes:
-                keys = stage.key_of(kind, record)
-                if not keys and kind == owns:  # the owner has no key for it: settled here
-                    metrics.ledger.settle(ledger.STREAM_OF_KIND[kind], {ledger.NO_KEY: 1})
-                for key in keys:
+            # No owner (control results: no live check reads them) or no key: settled here.
+            lost = ledger.unowned_disposition(kind, record, topology.OWNER_OF_KIND.get(kind))
+            if lost:
+                metrics.ledger.settle(ledger.STREAM_OF_KIND[kind], {lost: 1})
+            for stage, tag in self._routes:
+                for key in stage.key_of(kind, record):
                     yield tag, Row(key, (key, kind, record))
 
 

@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 
 from jobs.config import JobConfig
-from transforms import intake, topology
+from transforms import topology
 
 
 
@@ -62,8 +62,7 @@ def build_job(env, source, sink, config: JobConfig) -> None:
     # Only the decoders of streams the checks read feed the keyed stages: a stream they do not
     # read (control results) would hold back their watermark and route nothing (while sparse, or
     # at parallelism above its partition count, until the idleness timeout: a start-up backlog).
-    routing = [d for stream, d in decoders.items()
-               if stream is None or topology.read_by_checks(intake.STREAMS[stream][0])]
+    routing = [d for stream, d in decoders.items() if stream is None or topology.read_by_checks(stream)]
     # Rule-set and model updates reach every keyed operator as broadcast state.
     updates = (source.build_control(env).process(DecodeControl(), output_type=pickled)
                .name("DecodeControl").uid("decode-control"))

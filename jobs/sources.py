@@ -72,12 +72,13 @@ def traffic_messages(traffic_dir: str | Path) -> list[tuple[str, bytes]]:
     return [(stream, payload) for _, stream, payload in timed_traffic_messages(traffic_dir)]
 
 
-def _event_times(messages: list[tuple[str, bytes]]) -> list[int]:
+def event_times(messages: list[tuple[str, bytes]], last: int = 0) -> list[int]:
     """Each message's event time, from its own time field (a message that does not decode takes
-    the time of the one before it: it will be dead-lettered, its time only orders it)."""
+    the time of the one before it, `last` for the first: it will be dead-lettered, its time only
+    orders it)."""
     from transforms import intake
 
-    times, last = [], 0
+    times = []
     for stream, payload in messages:
         try:
             last = intake.decode_input(stream, payload)[2]
@@ -91,10 +92,14 @@ class CollectionSource:
     """In-memory messages, for the embedded run and tests: one stream of (stream, payload), in
     the given order, with each message's event time and bounded-out-of-orderness watermarks."""
 
-    def __init__(self, messages: list[tuple[str, bytes]], control_messages: list[tuple[str, bytes]] = ()):
+    def __init__(self, messages: list[tuple[str, bytes]], control_messages: list[tuple[str, bytes]] = (),
+                 times: list[int] | None = None):
         self.messages = messages
         # (stream, ControlUpdate bytes): rule-set and model versions published to the run.
         self.control_messages = list(control_messages)
+        # Each message's event time when the caller knows it (timed_traffic_messages); else read
+        # from the messages (event_times), a second decode of each on the client.
+        self.times = times
 
     def build_inputs(self, env, out_of_orderness_ms: int) -> list[tuple[str | None, object]]:
         """[(None, DataStream of (stream, payload))]: the event time is read on the client (the
@@ -106,7 +111,8 @@ class CollectionSource:
             def extract_timestamp(self, value, record_timestamp):
                 return value[0]
 
-        timed = [(t, stream, payload) for t, (stream, payload) in zip(_event_times(self.messages), self.messages)]
+        times = self.times if self.times is not None else event_times(self.messages)
+        timed = [(t, stream, payload) for t, (stream, payload) in zip(times, self.messages, strict=True)]
         watermarks = (WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(out_of_orderness_ms))
                       .with_timestamp_assigner(FirstField()))
         stream = (env.from_collection(timed, type_info=Types.TUPLE([Types.LONG(), Types.STRING(),

@@ -28,6 +28,7 @@ and every parallel subtask; they are picklable.
 """
 from __future__ import annotations
 
+from transforms import intake
 from transforms.assessment import DeclarationAssessor
 from transforms.checks import ConsignmentCheck, ContainerCheck, PartyBehaviourCheck
 
@@ -40,11 +41,11 @@ ASSESSOR = DeclarationAssessor()
 OWNER_OF_KIND = {stage.owns: stage for stage in (*CHECKS, ASSESSOR) if getattr(stage, "owns", None)}
 
 
-
-def read_by_checks(kind: str) -> bool:
-    """Whether records of `kind` (as decoded from an input stream) reach any check: the owned kinds,
-    and manifests through their lines. Control results do not (they feed model training); in the
-    job they are counted and go no further, and their event time must not hold back the checks'."""
+def read_by_checks(stream: str) -> bool:
+    """Whether records of an input stream reach any check: the streams of owned kinds, and
+    manifests through their lines. Control results do not (they feed model training); in the job
+    they are counted and go no further, and their event time must not hold back the checks'."""
+    kind = intake.STREAMS[stream][0]
     return kind == MANIFEST or kind in OWNER_OF_KIND
 
 
