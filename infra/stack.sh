@@ -4,7 +4,8 @@
 # loopback. Configuration: infra/stack.env. Everything it writes lives under BF_CACHE_DIR/BF_RUN_DIR.
 #
 #   infra/stack.sh up        fetch jars (first time, Maven), start what is not running, create topics
-#   infra/stack.sh down      stop everything this script started, then check the ports are free
+#   infra/stack.sh down [kafka|jobmanager|taskmanager ...]   stop everything this script started, then
+#                 check the ports are free; or only the components named (no port check)
 #   infra/stack.sh status    what runs: processes, broker + topics, Flink REST /overview and jobs
 #   infra/stack.sh logs [N]  the last N (40) lines of each Kafka and Flink log
 #   infra/stack.sh env       the resolved configuration as KEY=VALUE lines (for scripts and tests)
@@ -24,7 +25,7 @@ INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 ROOT="$(dirname "$INFRA_DIR")"
 ENV_FILE="${BF_STACK_ENV:-$INFRA_DIR/stack.env}"
 
-die() { echo "stack: $*" >&2; exit "${2:-1}"; }
+die() { echo "stack: $1" >&2; exit "${2:-1}"; }
 say() { echo "$*"; }
 
 # --- configuration: KEY=VALUE lines; a variable already set in the environment wins ---------------
@@ -539,7 +540,15 @@ main() {
   case "$cmd ${1:-}" in "up "* | "down "* | "clean "* | "kafka start" | "taskmanagers restart") lock ;; esac
   case "$cmd" in
     up) cmd_up ;;
-    down) cmd_down ;;
+    down)
+      local name
+      for name in "$@"; do
+        case "$name" in kafka | jobmanager | taskmanager) ;;
+          *) die "down: unknown component '$name' (kafka, jobmanager, taskmanager; none: all)" 2 ;;
+        esac
+      done
+      cmd_down "$@"
+      ;;
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
     env) cmd_env ;;

@@ -18,6 +18,7 @@ because 2**i mod 11 is never 0 and a digit changes by less than 11.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = [
     "EQUIPMENT_CATEGORIES",
@@ -115,8 +116,20 @@ def container_number_problem(s: object) -> str | None:
     """
     if not isinstance(s, str):
         return f"must be a string, got {type(s).__name__}"
-    if len(s) != 11 or not _SHAPE_RE.fullmatch(s):
-        return "must be 4 letters and 7 digits (owner code, category, serial, check digit)"
+    if len(s) != 11:
+        return _SHAPE_PROBLEM
+    return _eleven_characters_problem(s)
+
+
+_SHAPE_PROBLEM = "must be 4 letters and 7 digits (owner code, category, serial, check digit)"
+
+
+# A container's number comes back with each of its events, and the decoder, the validator and the
+# data contract each check it: remembered, a check is a dict lookup (16k numbers of 11 characters).
+@lru_cache(maxsize=16_384)
+def _eleven_characters_problem(s: str) -> str | None:
+    if not _SHAPE_RE.fullmatch(s):
+        return _SHAPE_PROBLEM
     if s[3] not in EQUIPMENT_CATEGORIES:
         return f"category letter is {s[3]!r}, expected U, J or Z"
     expected = iso6346_check_digit(s)

@@ -240,50 +240,39 @@ def _show(v: Any, limit: int = 60) -> str:
 
 
 class _Compiled:
-    """One expectation: `failing(rows)` gives the rows of a flat view that fail it."""
-    __slots__ = ("name", "failing", "describe")
+    """One expectation: `passes(row)` says whether a row of a flat view passes it."""
+    __slots__ = ("name", "passes", "describe")
 
-    def __init__(self, name, failing, describe):
-        self.name, self.failing, self.describe = name, failing, describe
-
-
-def _map_failing(column: str, predicate, nulls_checked: bool, condition):
-    # one loop per expectation over the batch: the per-row cost is one predicate call
-    def failing(rows):
-        out = []
-        for row in rows:
-            if condition is not None and not condition(row):
-                continue
-            v = row.get(column)
-            try:
-                if not nulls_checked and (v is None or v != v):  # nulls (None, NaN) pass, as in GE
-                    continue
-                ok = predicate(v)
-            except Exception:  # a value of an unexpected type fails the expectation, never the caller
-                ok = False
-            if not ok:
-                out.append(row)
-        return out
-    return failing
+    def __init__(self, name, passes, describe):
+        self.name, self.passes, self.describe = name, passes, describe
 
 
-def _pair_failing(a: str, b: str, compare, condition):
-    def failing(rows):
-        out = []
-        for row in rows:
-            if condition is not None and not condition(row):
-                continue
-            x, y = row.get(a), row.get(b)
-            if _is_null(x) or _is_null(y):  # GE ignores a row where either is null
-                continue
-            try:
-                ok = compare(x, y)
-            except TypeError:
-                ok = False
-            if not ok:
-                out.append(row)
-        return out
-    return failing
+def _map_passes(column: str, predicate, nulls_checked: bool, condition):
+    def passes(row):
+        if condition is not None and not condition(row):
+            return True
+        v = row.get(column)
+        if not nulls_checked and (v is None or v != v):  # nulls (None, NaN) pass, as in GE
+            return True
+        try:
+            return bool(predicate(v))
+        except Exception:  # a value of an unexpected type fails the expectation, never the caller
+            return False
+    return passes
+
+
+def _pair_passes(a: str, b: str, compare, condition):
+    def passes(row):
+        if condition is not None and not condition(row):
+            return True
+        x, y = row.get(a), row.get(b)
+        if _is_null(x) or _is_null(y):  # GE ignores a row where either is null
+            return True
+        try:
+            return bool(compare(x, y))
+        except TypeError:
+            return False
+    return passes
 
 
 def _compile(expectation: dict) -> _Compiled:
@@ -300,11 +289,11 @@ def _compile(expectation: dict) -> _Compiled:
             compare = (lambda x, y: x >= y) if kw.get("or_equal", False) else (lambda x, y: x > y)
         else:
             compare = lambda x, y: x == y  # noqa: E731
-        return _Compiled(name, _pair_failing(a, b, compare, condition),
+        return _Compiled(name, _pair_passes(a, b, compare, condition),
                          lambda row: f"{rule}: {a}={_show(row.get(a))}, {b}={_show(row.get(b))}")
     column = kw["column"]
     predicate, nulls_checked = _map_check(kind, kw)
-    return _Compiled(name, _map_failing(column, predicate, nulls_checked, condition),
+    return _Compiled(name, _map_passes(column, predicate, nulls_checked, condition),
                      lambda row: f"{rule}: {column}={_show(row.get(column))}")
 
 
@@ -322,6 +311,20 @@ def _where(row: dict, stream: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=None)
+def _row_checks(stream: str) -> tuple:
+    return tuple(e.passes for e in compiled_suite(stream))
+
+
+def _all_pass(stream: str, rows) -> bool:
+    checks = _row_checks(stream)
+    for row in rows:
+        for passes in checks:
+            if not passes(row):
+                return False
+    return True
+
+
 def expectation_failures(stream: str, records: list[dict]) -> list[tuple[int, str, str]]:
     """Every failed expectation of the stream's suite on a batch of records:
     [(record index, expectation name, detail)], in record order, each (record, expectation) once.
@@ -331,12 +334,14 @@ def expectation_failures(stream: str, records: list[dict]) -> list[tuple[int, st
     if suite is None:
         raise KeyError(f"unknown stream {stream!r}; known: {', '.join(STREAMS)}")
     rows = flat_rows(stream, records)
+    if _all_pass(stream, rows):  # the common case, without building the failure list
+        return []
     out = []
     for e in suite:
         seen = set()
-        for row in e.failing(rows):
+        for row in rows:
             i = row["record_index"]
-            if i not in seen:  # a record fails an expectation once, on its first failing row
+            if i not in seen and not e.passes(row):  # a record fails an expectation once, on its first failing row
                 seen.add(i)
                 out.append((i, e.name, _where(row, stream) + e.describe(row)))
     out.sort(key=lambda f: f[0])  # stable: per record, in suite order
