@@ -171,7 +171,9 @@ def _job_args(args) -> list[str]:
 def cmd_submit(args) -> int:
     from borderflow.cluster import submit
 
-    print(f"job {submit(_job_args(args), from_savepoint=getattr(args, 'from_savepoint', None))} submitted")
+    job_id = submit(_job_args(args), from_savepoint=getattr(args, "from_savepoint", None),
+                    allow_non_restored_state=getattr(args, "allow_non_restored_state", False))
+    print(f"job {job_id} submitted")
     return 0
 
 
@@ -250,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--start-timestamp-ms", type=int, help="read from this publish time (default: committed offsets)")
         if name == "resume":
             p.add_argument("--from", dest="from_savepoint", required=True, help="savepoint path")
+            p.add_argument("--allow-non-restored-state", action="store_true",
+                           help="drop the savepoint's state of operators the new job lacks (Flink's "
+                                "--allowNonRestoredState; the job logs each one skipped)")
         p.set_defaults(func=cmd_submit)
 
     pub = sub.add_parser("publish", help="publish a rule set or a model to the running job (no restart)")

@@ -43,13 +43,14 @@ def rest(path: str, env: dict[str, str] | None = None, method: str = "GET", body
         return json.loads(response.read() or b"{}")
 
 
-def submit(job_args: list[str], detached: bool = True, from_savepoint: str | None = None) -> str:
+def submit(job_args: list[str], detached: bool = True, from_savepoint: str | None = None,
+           allow_non_restored_state: bool = False) -> str:
     """Submit jobs/cluster_job.py to the running cluster; returns the Flink job id."""
     env = stack_env()
     python = str(ROOT / env.get("BF_VENV", ".venv") / "bin" / "python")
     cmd = ["flink", "run"] + (["-d"] if detached else [])
     if from_savepoint:
-        cmd += ["-s", from_savepoint]
+        cmd += ["-s", from_savepoint] + (["--allowNonRestoredState"] if allow_non_restored_state else [])
     cmd += ["-pyclientexec", python, "-pyexec", python, "-py", str(ROOT / "jobs" / "cluster_job.py"),
             "--bootstrap-servers", bootstrap_servers(env), *job_args]
     out = stack(*cmd, capture=True)

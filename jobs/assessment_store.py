@@ -169,6 +169,10 @@ def attach_assessment_store(env, assessments, path: str | Path, name: str = "Ass
     ensure_store_jars(env)
     rows = assessments.map(_to_row, output_type=_row_type()).name(f"{name}Rows")
     t_env = StreamTableEnvironment.create(env)
+    # Stable uids for the store's operators (the file writer and the partition committer hold
+    # state), as the DataStream operators have: otherwise Flink derives them from the graph's shape.
+    t_env.get_config().set("table.exec.uid.generation", "ALWAYS")
+    t_env.get_config().set("table.exec.uid.format", f"{name}-<transformation>")
     # The rowtime metadata column carries the stream's record timestamps and watermarks into the
     # table, which the partition commit (partition-time trigger) needs.
     table = t_env.from_data_stream(

@@ -16,6 +16,14 @@ class Sink(Protocol):
     def attach(self, outputs: dict) -> None: ...
 
 
+def sink_uid(verb: str, output: str) -> str:
+    """A sink's stable uid (its writer's; Flink derives the committer's from it). Sinks hold state
+    (open transactions, files in progress): without a uid, Flink derives their ids from the shape
+    of the graph, so any change upstream leaves their savepoint state without an owner and the
+    resume fails."""
+    return f"{verb}-{output.replace('_', '-')}"
+
+
 class LineFileSink:
     """Flink's file sink, one base64 Avro single-object message per line, a folder per output.
 
@@ -37,7 +45,7 @@ class LineFileSink:
                 .build()
             )
             stream.map(EncodeRecord(OUTPUTS[name]), output_type=Types.STRING()).name(f"Encode{name.title()}") \
-                .sink_to(sink).name(f"Write{name.title()}")
+                .sink_to(sink).name(f"Write{name.title()}").uid(sink_uid("write", name))
 
     def read_outputs(self, name: str) -> Iterator[dict]:
         folder = self.out_dir / name
@@ -97,4 +105,5 @@ class KafkaTopicsSink:
             schema = OUTPUTS[name]
             stream.map(lambda record, s=schema: codec.encode(s, record),
                        output_type=Types.PRIMITIVE_ARRAY(Types.BYTE())).name(f"Encode{name.title()}") \
-                .sink_to(self.kafka_sink(self.TOPICS[name], name)).name(f"Publish{name.title()}")
+                .sink_to(self.kafka_sink(self.TOPICS[name], name)).name(f"Publish{name.title()}") \
+                .uid(sink_uid("publish", name))
