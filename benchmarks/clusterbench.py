@@ -9,6 +9,7 @@ already be running: the benchmarks never start or stop it).
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import math
 import os
@@ -274,7 +275,10 @@ class SourceProgress(threading.Thread):
         for url in self.urls:
             try:
                 text = urllib.request.urlopen(url, timeout=2).read().decode()
-            except OSError:
+            except (OSError, http.client.HTTPException):
+                # No reporter on this port of the range (fewer processes than ports). The range is
+                # in the ephemeral ports, so a connection to a free one can meet itself (TCP
+                # self-connect) and read back its own request: BadStatusLine, not an OSError.
                 continue
             for line in text.splitlines():
                 m = _SAMPLE.match(line)
