@@ -252,9 +252,9 @@ def _map_passes(column: str, predicate, nulls_checked: bool, condition):
         if condition is not None and not condition(row):
             return True
         v = row.get(column)
-        if not nulls_checked and (v is None or v != v):  # nulls (None, NaN) pass, as in GE
-            return True
         try:
+            if not nulls_checked and (v is None or v != v):  # nulls (None, NaN) pass, as in GE
+                return True
             return bool(predicate(v))
         except Exception:  # a value of an unexpected type fails the expectation, never the caller
             return False
