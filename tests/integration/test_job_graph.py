@@ -13,6 +13,7 @@ import pytest
 from jobs.assessment_store import store_jar_urls
 from jobs.config import JobConfig
 from jobs.live_job import build_job
+from jobs.runtime import make_environment
 from jobs.sinks import KafkaTopicsSink, LineFileSink
 from jobs.sources import CollectionSource, KafkaTopicsSource
 
@@ -26,12 +27,14 @@ STATELESS = re.compile(r"^(Encode\w+|Tag\w+|Map|Alerts, Encode\w+|AssessmentStor
 
 def graph(source, sink, store=None) -> dict[str, str | None]:
     """{operator name: uid} of the live job's stream graph."""
-    from pyflink.datastream import CheckpointingMode, StreamExecutionEnvironment
+    from pyflink.datastream import CheckpointingMode
 
-    env = StreamExecutionEnvironment.get_execution_environment()
+    config = JobConfig(assessment_store=store)
+    # as every job makes it: the JVM this may start must see the project (later tests run jobs on it)
+    env = make_environment(config)
     env.add_jars(*store_jar_urls())
     env.enable_checkpointing(5000, CheckpointingMode.EXACTLY_ONCE)
-    build_job(env, source, sink, JobConfig(assessment_store=store))
+    build_job(env, source, sink, config)
     nodes = env._generate_stream_graph(clear_transformations=True).getStreamNodes().toArray()
     return {str(n.getOperatorName()): n.getTransformationUID() for n in nodes}
 
@@ -62,8 +65,9 @@ def test_the_same_uids_without_the_store():
 
 def test_embedded_job_sinks(tmp_path):
     # The embedded run reads a bounded collection to its end and never restores, so only its
-    # keyed operators and sinks are held to uids (PyFlink fuses its decoder with the map before it).
+    # decoder, keyed operators and sinks are held to uids (not the collection and its watermarks).
     operators = graph(CollectionSource([]), LineFileSink(tmp_path / "out"))
+    assert operators["DecodeMessages"] == "decode-and-validate"
     assert operators["WriteAssessments: Writer"] == "write-assessments"
     assert operators["WriteDead_Letters: Committer"] == "Sink Committer: write-dead-letters"
     assert operators["AssessDeclaration"] == "AssessDeclaration"
