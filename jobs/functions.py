@@ -99,7 +99,8 @@ class DecodeAndRoute(ProcessFunction):
 
     One operator from the raw bytes to the shuffles: every Python operator a record crosses
     costs a pickling round trip and a JVM crossing, which dominated the job's time. `stream`
-    names the stream of a topic's raw payloads; None takes (stream, payload) pairs."""
+    names the stream of a topic's raw payloads; None takes (event_time_ms, stream, payload)
+    triples (CollectionSource; the time is already the record's timestamp)."""
 
     def __init__(self, stream: str | None, stages):
         self._stream = stream
@@ -110,7 +111,7 @@ class DecodeAndRoute(ProcessFunction):
         self._routes = [(stage, route_tag(stage)) for stage in self._stages]
 
     def process_element(self, value, ctx):
-        stream, payload = (self._stream, value) if self._stream else value
+        stream, payload = (self._stream, value) if self._stream else value[1:]
         payload = bytes(payload)
         metrics = self._metrics
         metrics.event_in(stream)

@@ -1,5 +1,6 @@
-"""Input sources of the live job: each input topic's raw message bytes (or, in memory, (stream,
-bytes) pairs), exactly what a Kafka record carries, so the decoding path is the same whatever the source."""
+"""Input sources of the live job: each input topic's raw message bytes (or, in memory, (event
+time, stream, bytes) triples), exactly what a Kafka record carries, so the decoding path is the
+same whatever the source."""
 from __future__ import annotations
 
 import heapq
@@ -18,8 +19,8 @@ def _entry_type():
 
 class Source(Protocol):
     def build_inputs(self, env, out_of_orderness_ms: int) -> list[tuple[str | None, object]]:
-        """[(stream, DataStream of its payloads)], or [(None, DataStream of (stream, payload))],
-        with event time and watermarks assigned."""
+        """[(stream, DataStream of its payloads)], or [(None, DataStream of (event_time_ms,
+        stream, payload))], with event time and watermarks assigned."""
 
     def build_control(self, env):
         """The rule-set and model updates as (stream, payload)."""
@@ -102,8 +103,9 @@ class CollectionSource:
         self.times = times
 
     def build_inputs(self, env, out_of_orderness_ms: int) -> list[tuple[str | None, object]]:
-        """[(None, DataStream of (stream, payload))]: the event time is read on the client (the
-        job's decoder routes records straight to the keyed stages, so time must be set before)."""
+        """[(None, DataStream of (event_time_ms, stream, payload))]: the event time is read on the
+        client (the job's decoder routes records straight to the keyed stages, so time must be set
+        before); the decoder takes the triples as they are, with no operator to drop the time."""
         from pyflink.common import Duration, Types
         from pyflink.common.watermark_strategy import TimestampAssigner, WatermarkStrategy
 
@@ -118,8 +120,7 @@ class CollectionSource:
         stream = (env.from_collection(timed, type_info=Types.TUPLE([Types.LONG(), Types.STRING(),
                                                                     Types.PRIMITIVE_ARRAY(Types.BYTE())]))
                   .name("TrafficMessages")
-                  .assign_timestamps_and_watermarks(watermarks).name("EventTimeWatermarks")
-                  .map(lambda m: (m[1], m[2]), output_type=_entry_type()).name("Untimed"))
+                  .assign_timestamps_and_watermarks(watermarks).name("EventTimeWatermarks"))
         return [(None, stream)]
 
     def build_control(self, env):
