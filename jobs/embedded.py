@@ -14,6 +14,7 @@ from jobs.sinks import LineFileSink
 from jobs.sources import CollectionSource, event_times, timed_traffic_messages
 from schemas import codec
 from transforms import control
+from transforms.assessment import raises_alert
 from transforms.rules import load_ruleset
 
 
@@ -35,7 +36,7 @@ def run_embedded(traffic_dir: str | Path, out_dir: str | Path, config: JobConfig
     stats = live_job.run(CollectionSource(messages, control_messages, times), sink, config, events_in=len(messages))
 
     assessments = sorted(sink.read_outputs("assessments"), key=lambda a: (a["event_time_ms"], a["assessment_id"]))
-    alerts = [a for a in assessments if a["alert"]]
+    alerts = [a for a in assessments if raises_alert(a)]
     dead_letters = list(sink.read_outputs("dead_letters"))
     codec.write_avro_file(out / "assessments.avro", "RiskAssessment", assessments)
     codec.write_avro_file(out / "alerts.avro", "RiskAssessment", alerts)

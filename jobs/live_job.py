@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 from jobs.config import JobConfig
 from transforms import topology
+from transforms.assessment import raises_alert
 
 
 
@@ -86,7 +87,7 @@ def build_job(env, source, sink, config: JobConfig) -> None:
     # The checks' evidence leaves already routed to the assessor.
     evidence = [keyed(check, routed_to(check), ROUTED, route_to=topology.ASSESSOR) for check in topology.CHECKS]
     assessments = keyed(topology.ASSESSOR, routed_to(topology.ASSESSOR, *evidence), pickled)
-    alerts = assessments.filter(lambda a: a["alert"]).name("Alerts")
+    alerts = assessments.filter(raises_alert).name("Alerts")
     # Records that came after the decision they could have changed (transforms.ledger: late).
     dead_letters += [s.get_side_output(DEAD_LETTERS) for s in (*evidence, assessments)]
     first, *rest = dead_letters

@@ -41,6 +41,8 @@ import re
 import time
 from dataclasses import dataclass
 
+from transforms.assessment import raises_alert
+
 GROUP = "borderflow"
 # Operator metrics as the Prometheus reporter names them (logical scope of an operator group).
 PROMETHEUS_PREFIX = "flink_taskmanager_job_task_operator_" + GROUP + "_"
@@ -334,7 +336,7 @@ class CheckMetrics:
         if counter is None:
             counter = self._assessments[outcome] = self._root.add_group("outcome", outcome).counter("assessments")
         counter.inc()
-        if record.get("alert"):
+        if raises_alert(record):  # alerts count escalations, as the alerts stream carries them
             alerts = self._alerts.get(outcome)
             if alerts is None:
                 alerts = self._alerts[outcome] = self._root.add_group("outcome", outcome).counter("alerts")

@@ -29,7 +29,7 @@ from typing import Iterable, Iterator
 import fastavro
 
 from schemas import codec
-from transforms import intake
+from transforms import intake, lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -214,16 +214,17 @@ def read_table(archive_dir, stream: str, day_from, day_to):
 class ReplayWindow:
     """Days to read and assessments to keep for a replay of days [day_from, day_to].
 
-    read_from = day_from - margin_before_days, where margin_before = decision delay + the longest
-    look-back of any check (CONTAINER_REUSE / SPLIT_SHIPMENT / TEST_SHIPMENT windows, LATE_FILING
-    lookback, CONTAINER_NOT_SEEN window), rounded up to whole days: every input a check can hold
-    when it evaluates a declaration first filed in [day_from, day_to] is read, with its own
-    earlier versions.
-    read_to = the day of (end of day_to + decision delay + out-of-orderness): every input that can
-    arrive before the last decision deadline of the window.
-    Keep an assessment when its decision time - decision delay, i.e. the first filing of the
-    declaration (or the filing of the first manifest line of an undeclared house document), lies
-    in [emit_from_ms, emit_to_ms)."""
+    read_from = day_from - margin_before_days, where margin_before = the longest lifecycle
+    (transforms.lifecycle.horizon_ms: a declaration filed weeks earlier may still hold a
+    container or a house document) + the longest look-back of any check (CONTAINER_REUSE /
+    SPLIT_SHIPMENT / TEST_SHIPMENT windows, LATE_FILING lookback, CONTAINER_NOT_SEEN window),
+    rounded up to whole days: every input a check can hold when it evaluates a declaration first
+    filed in [day_from, day_to] is read, with its own earlier versions.
+    read_to = the day of (end of day_to + the longest lifecycle + out-of-orderness): every input
+    that can arrive before the last lifecycle of the window closes.
+    Keep a declaration's whole lifecycle when its first assessment (the pre-loading answer, at
+    the first filing's time) lies in [emit_from_ms, emit_to_ms); an undeclared house document's
+    assessment when its own time does (`select`)."""
 
     day_from: dt.date
     day_to: dt.date
@@ -231,12 +232,18 @@ class ReplayWindow:
     read_to: dt.date
     emit_from_ms: int
     emit_to_ms: int
-    decision_delay_ms: int
     margin_before_days: int
 
-    def keeps(self, assessment: dict) -> bool:
-        first = assessment["event_time_ms"] - self.decision_delay_ms
-        return self.emit_from_ms <= first < self.emit_to_ms
+    def select(self, assessments) -> list[dict]:
+        """The assessments of the lifecycles that belong to the window, in the order given."""
+        assessments = list(assessments)
+        first: dict = {}
+        for a in assessments:
+            key = a["declaration_id"] or a["house_document"]
+            if key not in first or (a.get("sequence") or 0) < (first[key].get("sequence") or 0):
+                first[key] = a
+        kept = {k for k, a in first.items() if self.emit_from_ms <= a["event_time_ms"] < self.emit_to_ms}
+        return [a for a in assessments if (a["declaration_id"] or a["house_document"]) in kept]
 
 
 def lookback_ms(ruleset) -> int:
@@ -250,13 +257,13 @@ def replay_window(day_from, day_to, ruleset, out_of_orderness_ms: int, margin_be
     a, b = as_day(day_from), as_day(day_to)
     if b < a:
         raise ValueError(f"day_to {b} is before day_from {a}")
+    horizon = lifecycle.horizon_ms(ruleset)
     if margin_before_days is None:
-        margin_before_days = math.ceil((ruleset.decision_delay_ms + lookback_ms(ruleset)) / DAY_MS)
+        margin_before_days = math.ceil((horizon + lookback_ms(ruleset)) / DAY_MS)
     emit_to = day_start_ms(b) + DAY_MS
     return ReplayWindow(
         day_from=a, day_to=b,
         read_from=a - dt.timedelta(days=margin_before_days),
-        read_to=day_of(emit_to + ruleset.decision_delay_ms + out_of_orderness_ms),
-        emit_from_ms=day_start_ms(a), emit_to_ms=emit_to,
-        decision_delay_ms=ruleset.decision_delay_ms, margin_before_days=margin_before_days,
+        read_to=day_of(emit_to + horizon + out_of_orderness_ms),
+        emit_from_ms=day_start_ms(a), emit_to_ms=emit_to, margin_before_days=margin_before_days,
     )

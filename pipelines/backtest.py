@@ -37,6 +37,7 @@ from pathlib import Path
 
 from borderflow.summary import risk_driven_alert
 from pipelines import archive as arc
+from transforms.assessment import final_assessments
 from transforms.rules import ASSESSMENT_COMPLETE, REQUEST_FOR_INFORMATION
 
 log = logging.getLogger("borderflow.backtest")
@@ -70,13 +71,21 @@ def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
 
-def _day(a: dict, decision_delay_ms: int) -> str:
-    return arc.day_of(a["event_time_ms"] - decision_delay_ms).isoformat()
+def first_days(assessments) -> dict[str, str]:
+    """subject -> the day its lifecycle started (its first assessment: the filing's day)."""
+    first: dict[str, int] = {}
+    for a in assessments:
+        s = subject(a)
+        first[s] = min(first.get(s, a["event_time_ms"]), a["event_time_ms"])
+    return {s: arc.day_of(t).isoformat() for s, t in first.items()}
 
 
 def side_stats(assessments: list[dict], outcomes: dict[str, str], alert_score: float, days: list[str],
-               decision_delay_ms: int) -> dict:
-    """The figures of one rule set's replay over `days` (ISO dates)."""
+               day_of_subject: dict[str, str] | None = None) -> dict:
+    """The figures of one rule set's replay over `days` (ISO dates), from the final assessment of
+    each lifecycle (its recommendation: outcomes are never lowered by evidence alone); alerts by
+    the day their lifecycle started (`first_days`)."""
+    day_of_subject = day_of_subject or first_days(assessments)
     risk = [a for a in assessments if risk_driven_alert(a, alert_score)]
     alerts = [a for a in assessments if a["alert"]]
     known = [a for a in risk if outcomes.get(subject(a)) is not None]
@@ -87,7 +96,7 @@ def side_stats(assessments: list[dict], outcomes: dict[str, str], alert_score: f
     randoms = [a for a in alerts if not risk_driven_alert(a, alert_score)]
     random_known = [a for a in randoms if outcomes.get(subject(a)) is not None]
     per_day = Counter({d: 0 for d in days})
-    per_day.update(_day(a, decision_delay_ms) for a in alerts)
+    per_day.update(day_of_subject[subject(a)] for a in alerts)
     return {
         "assessments": len(assessments),
         "alerts": len(alerts),
@@ -142,9 +151,12 @@ def _by_outcome(subjects, outcomes) -> dict:
 def compare(baseline: list[dict], candidate: list[dict], control_results, baseline_rs, candidate_rs, days,
             max_changed_rows: int = MAX_CHANGED_ROWS) -> dict:
     """Everything the report shows, from the two replays' assessments and the control results.
-    baseline_rs / candidate_rs: the RuleSets (alert_score, rfi_score, decision delay, version);
-    days: the replayed days (ISO dates, or dates)."""
+    baseline_rs / candidate_rs: the RuleSets (alert_score, rfi_score, version); days: the
+    replayed days (ISO dates, or dates). Each side is taken as the final assessment of each
+    lifecycle (transforms.assessment.final_assessments)."""
     days = [arc.as_day(d).isoformat() for d in days]
+    a_days, b_days = first_days(baseline), first_days(candidate)
+    baseline, candidate = final_assessments(baseline), final_assessments(candidate)
     outcomes = known_outcomes(control_results)
     a_by = {subject(a): a for a in baseline}
     b_by = {subject(a): a for a in candidate}
@@ -174,9 +186,9 @@ def compare(baseline: list[dict], candidate: list[dict], control_results, baseli
         "days": len(days),
         "day_list": days,
         "baseline": {"ruleset": baseline_rs.version,
-                     **side_stats(baseline, outcomes, baseline_rs.alert_score, days, baseline_rs.decision_delay_ms)},
+                     **side_stats(baseline, outcomes, baseline_rs.alert_score, days, a_days)},
         "candidate": {"ruleset": candidate_rs.version,
-                      **side_stats(candidate, outcomes, candidate_rs.alert_score, days, candidate_rs.decision_delay_ms)},
+                      **side_stats(candidate, outcomes, candidate_rs.alert_score, days, b_days)},
         "gained": {**_by_outcome(gained, outcomes), "subjects": gained},
         "lost": {**_by_outcome(lost, outcomes), "subjects": lost},
         "codes": {"baseline": code_stats(baseline, outcomes), "candidate": code_stats(candidate, outcomes)},

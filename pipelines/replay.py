@@ -42,6 +42,7 @@ from pipelines import archive as arc
 from pipelines import quality
 from pipelines.keyed_replay import evidence_input, input_position, run_assessor_for_key, run_check_for_key
 from transforms import intake, ledger, topology
+from transforms.assessment import raises_alert
 from transforms.reference import load_reference
 from transforms.rules import RuleSet
 from transforms.state_machine import DECLARATION, EVIDENCE, MANIFEST_LINE
@@ -266,10 +267,9 @@ class _RunAssessor(beam.DoFn):
         for kind, record, why in runner.late:  # after their decision: dead letters, as in the live job
             yield beam.pvalue.TaggedOutput(quality.DEAD_LETTERS, intake.late_dead_letter(
                 ledger.STREAM_OF_KIND[kind], record, why, now))
-        for a in assessments:
-            if self._window is None or self._window.keeps(a):
-                self._kept.inc()
-                yield a
+        for a in assessments if self._window is None else self._window.select(assessments):
+            self._kept.inc()
+            yield a
 
     def finish_bundle(self):
         n = self._counters.n
@@ -280,7 +280,7 @@ class _RunAssessor(beam.DoFn):
 
 class AssessDeclarations(beam.PTransform):
     """topology.ASSESSOR over declarations + evidence keyed by ASSESSOR.key_of; keeps the
-    assessments of the replayed days (ReplayWindow.keeps)."""
+    assessments of the replayed days (ReplayWindow.select)."""
 
     def __init__(self, assessor, ruleset, out_of_orderness_ms, window, stage):
         super().__init__("AssessDeclarations")
@@ -308,7 +308,7 @@ def write_outputs(assessments: list[dict], out_dir) -> dict:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     assessments = sorted(assessments, key=lambda a: (a["event_time_ms"], a["assessment_id"]))
-    alerts = [a for a in assessments if a["alert"]]
+    alerts = [a for a in assessments if raises_alert(a)]
     codec.write_avro_file(out / "assessments.avro", "RiskAssessment", assessments)
     codec.write_avro_file(out / "alerts.avro", "RiskAssessment", alerts)
     log.info("WriteAssessments: %d assessments, %d alerts -> %s", len(assessments), len(alerts), out)

@@ -169,6 +169,12 @@ _CURRENT_FP = {name: _fp(p) for name, p in _PARSED.items()}
 for _name, _fpv in _CURRENT_FP.items():
     _WRITERS[_fpv] = (_name, _PARSED[_name])
 
+# Earlier versions of each schema (avro/history/<file stem>-<version>.avsc, EVOLUTION.md): their
+# messages, still in archives and on topics written before an upgrade, keep decoding.
+_STEM_TO_NAME = {Path(f).stem: name for name, f in _FILES}
+for _path in sorted((AVRO_DIR / "history").glob("*.avsc")):
+    register_writer_schema(_STEM_TO_NAME[_path.stem.rsplit("-", 1)[0]], json.loads(_path.read_text(encoding="utf-8")))
+
 
 def encode(name: str, record: dict, writer_schema: Any = None) -> bytes:
     """Single-object encode a record with the current schema (or a given parsed writer schema)."""

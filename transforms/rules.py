@@ -71,7 +71,12 @@ CROSS_CHECK_CODES = tuple(CROSS_CHECK_PARAMS)
 
 _TOP_KEYS = {
     "version", "description", "decision_delay_hours", "state_retention_hours", "random_selection_share",
-    "deductive", "inductive", "cross_checks", "outcomes", "model",
+    "lifecycle", "deductive", "inductive", "cross_checks", "outcomes", "model",
+}
+# Stand-ins when a filing gives no expected loading or arrival (hours): loading after filing, then
+# transit to the first place of arrival. From the ICS2 filing rules and typical transit times.
+DEFAULT_LIFECYCLE_MODES = {
+    "SEA": (48, 720), "AIR": (4, 24), "POSTAL": (4, 24), "ROAD": (0, 2), "RAIL": (24, 360),
 }
 _MODES = {"SEA", "AIR", "ROAD", "RAIL", "POSTAL"}
 HOUR_MS = 3_600_000
@@ -104,7 +109,6 @@ class RuleSet:
     """One compiled, validated rule-set version. Treat every field as read-only."""
 
     version: str
-    decision_delay_ms: int
     state_retention_ms: int
     random_selection_share: float
     # deductive
@@ -127,9 +131,15 @@ class RuleSet:
     alert_score: float
     rfi_score: float
     loaded_codes: frozenset
-    loaded_at_decision_modes: frozenset
     # model
     model_weight: float
+    # lifecycle (transforms.lifecycle): mode -> (loading after filing ms, transit ms) when the
+    # filing gives no expected times; the final assessment this long before the expected arrival;
+    # absence checks decided this long after the expected loading
+    lifecycle_modes: dict = None
+    final_before_arrival_ms: int = 3_600_000
+    absence_after_loading_ms: int = 6 * 3_600_000
+    max_lifecycle_ms: int = 60 * DAY_MS  # no filing's arrival is taken later than this after it
     source: str = ""
     # deductive.harmless_contexts: (normalised context, compiled re.Pattern), in file order
     harmless_contexts: tuple = ()
@@ -247,6 +257,38 @@ def _level_points(d: Any, path: str) -> dict:
     return out
 
 
+def _lifecycle(lc: Any) -> dict:
+    """The `lifecycle` section (optional: every key has a default)."""
+    if not isinstance(lc, dict):
+        raise _fail("lifecycle", "expected a mapping")
+    _unknown_keys(lc, {"modes", "final_before_arrival_hours", "absence_after_loading_hours", "max_lifecycle_days"},
+                  "lifecycle")
+    modes = {m: (a * HOUR_MS, b * HOUR_MS) for m, (a, b) in DEFAULT_LIFECYCLE_MODES.items()}
+    given = _get(lc, "modes", "lifecycle", dict, required=False, default={})
+    for m, v in given.items():
+        p = f"lifecycle.modes.{m}"
+        if m not in _MODES:
+            raise _fail("lifecycle.modes", f"unknown transport mode {m!r}")
+        if not isinstance(v, dict):
+            raise _fail(p, "expected a mapping")
+        _unknown_keys(v, {"loading_after_filing_hours", "transit_hours"}, p)
+        a = _get(v, "loading_after_filing_hours", p, _NUM)
+        b = _get(v, "transit_hours", p, _NUM)
+        if a < 0 or b <= 0:
+            raise _fail(p, f"loading_after_filing_hours must be >= 0 and transit_hours > 0, got {a}, {b}")
+        modes[m] = (int(a * HOUR_MS), int(b * HOUR_MS))
+    final_h = _get(lc, "final_before_arrival_hours", "lifecycle", _NUM, required=False, default=1)
+    absence_h = _get(lc, "absence_after_loading_hours", "lifecycle", _NUM, required=False, default=6)
+    if final_h < 0 or absence_h < 0:
+        raise _fail("lifecycle", "final_before_arrival_hours and absence_after_loading_hours must be >= 0")
+    max_days = _get(lc, "max_lifecycle_days", "lifecycle", _NUM, required=False, default=60)
+    longest = max(a + b for a, b in modes.values())
+    if max_days * DAY_MS < longest:
+        raise _fail("lifecycle.max_lifecycle_days", f"must cover the longest stand-in ({longest / DAY_MS:g} days)")
+    return {"lifecycle_modes": modes, "final_before_arrival_ms": int(final_h * HOUR_MS),
+            "absence_after_loading_ms": int(absence_h * HOUR_MS), "max_lifecycle_ms": int(max_days * DAY_MS)}
+
+
 def ruleset_from_dict(d: Any, source: str = "") -> RuleSet:
     """Validate and compile a rule set given as a dict (the parsed YAML)."""
     if not isinstance(d, dict):
@@ -258,7 +300,10 @@ def ruleset_from_dict(d: Any, source: str = "") -> RuleSet:
     version = _get(d, "version", "", str)
     if not version.strip():
         raise _fail("version", "must not be empty")
-    delay_h = _positive(d, "decision_delay_hours", "")
+    # decision_delay_hours: the fixed delay of the rule sets before the lifecycle; read, not used.
+    if "decision_delay_hours" in d:
+        _positive(d, "decision_delay_hours", "")
+    lifecycle = _lifecycle(d.get("lifecycle", {}))
     retention_h = _get(d, "state_retention_hours", "", _NUM, required=False, default=48)
     if retention_h < 0:
         raise _fail("state_retention_hours", f"must be >= 0, got {retention_h}")
@@ -409,6 +454,8 @@ def ruleset_from_dict(d: Any, source: str = "") -> RuleSet:
     for c in loaded_codes:
         if c not in points:
             raise _fail("outcomes.loaded_codes", f"unknown code {c!r}")
+    # loaded_at_decision_modes: rule sets before the lifecycle; read, not used (loaded = past the
+    # consignment's expected loading, transforms.scoring.is_loaded).
     loaded_modes = _get(oc, "loaded_at_decision_modes", "outcomes", list, required=False, default=[])
     for m in loaded_modes:
         if m not in _MODES:
@@ -423,7 +470,7 @@ def ruleset_from_dict(d: Any, source: str = "") -> RuleSet:
 
     return RuleSet(
         version=version.strip(),
-        decision_delay_ms=int(delay_h * HOUR_MS),
+        **lifecycle,
         state_retention_ms=int(retention_h * HOUR_MS),
         random_selection_share=float(share),
         restricted_hs=hs_rules,
@@ -441,7 +488,6 @@ def ruleset_from_dict(d: Any, source: str = "") -> RuleSet:
         alert_score=alert_score,
         rfi_score=rfi_score,
         loaded_codes=frozenset(loaded_codes),
-        loaded_at_decision_modes=frozenset(loaded_modes),
         model_weight=float(model_weight),
         source=source,
         harmless_contexts=tuple(harmless),

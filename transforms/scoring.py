@@ -9,9 +9,9 @@ Scoring (rule set `outcomes`, documented in rulesets/default.yaml):
 - score >= alert_score is an alert, >= rfi_score a REQUEST_FOR_INFORMATION, else
   ASSESSMENT_COMPLETE;
 - which alert: DO_NOT_LOAD when a fired rule carries the DO_NOT_LOAD hint and the goods are not
-  known to be loaded; CONTROL_ON_ARRIVAL when they are known to be loaded (a fired code in
-  `loaded_codes`, a mode in `loaded_at_decision_modes`, or no declaration at all: a manifest
-  line means the goods are on board); else HIGH_RISK_SCREENING;
+  known to be loaded; CONTROL_ON_ARRIVAL when they are known to be loaded (the assessment comes
+  after the consignment's expected loading, a fired code in `loaded_codes`, or no declaration at
+  all: a manifest line means the goods are on board); else HIGH_RISK_SCREENING;
 - a random pick adds a RANDOM entry and raises a non-alert outcome to CONTROL_ON_ARRIVAL or
   HIGH_RISK_SCREENING (same loaded rule); the assessment flags it random_selection.
 
@@ -87,11 +87,11 @@ def explanation_text(top) -> str:
     return "; top features: " + ", ".join(f"{name}={value:.3g} ({contrib:+.2f})" for name, value, contrib in top)
 
 
-def is_loaded(decl: dict | None, codes, ruleset: RuleSet) -> bool:
-    """Whether the goods are known to be loaded when the decision is made (outcome policy)."""
-    if decl is None:
-        return True
-    if decl.get("transport_mode") in ruleset.loaded_at_decision_modes:
+def is_loaded(decl: dict | None, codes, ruleset: RuleSet, past_loading: bool = False) -> bool:
+    """Whether the goods are known to be loaded when the decision is made (outcome policy): past
+    the consignment's expected loading (transforms.lifecycle), a code that only a loaded
+    consignment shows, or no declaration at all (a manifest line: the goods are on board)."""
+    if decl is None or past_loading:
         return True
     return not ruleset.loaded_codes.isdisjoint(codes)
 
@@ -103,8 +103,10 @@ def score_assessment(
     ruleset: RuleSet,
     model=NO_MODEL,
     random_pick: bool = False,
+    loaded: bool = False,
 ) -> tuple[float, str, list[dict]]:
-    """(score 0..100, outcome, scorecard entries sorted by contribution, largest first)."""
+    """(score 0..100, outcome, scorecard entries sorted by contribution, largest first).
+    `loaded`: the assessment is made after the consignment's expected loading."""
     best: dict[str, dict] = {}
     default_points = ruleset.points
     hints = set()
@@ -131,7 +133,7 @@ def score_assessment(
         total += contribution
 
     score = float(min(100.0, max(0.0, total)))
-    loaded = is_loaded(decl, best.keys(), ruleset)
+    loaded = is_loaded(decl, best.keys(), ruleset, loaded)
     if score >= ruleset.alert_score:
         if DO_NOT_LOAD in hints and not loaded:
             outcome = DO_NOT_LOAD

@@ -10,7 +10,6 @@ from transforms.rules import load_ruleset
 
 DAY1 = arc.day_start_ms("2026-11-02")
 DAY2 = arc.day_start_ms("2026-11-03")
-DELAY = 5 * 86_400_000
 
 
 @dataclass
@@ -18,7 +17,6 @@ class RS:
     version: str
     alert_score: float = 60.0
     rfi_score: float = 30.0
-    decision_delay_ms: int = DELAY
 
 
 A, B = RS("base-1"), RS("cand-1")
@@ -32,10 +30,10 @@ def assessment(subject, score, codes=(), outcome=None, random=False, filed=DAY1,
     card = [{"kind": "CROSS_CHECK", "code": c, "detail": c, "contribution": p} for c, p in codes]
     if random:
         card.append({"kind": "RANDOM", "code": "RANDOM_SELECTION", "detail": "r", "contribution": 0.0})
-    return {"assessment_id": f"{subject}:v1", "declaration_id": None if house else subject, "declaration_version": 1,
+    return {"assessment_id": f"{subject}#1", "declaration_id": None if house else subject, "declaration_version": 1,
             "house_document": house or f"H-{subject}", "score": float(score), "outcome": outcome,
             "alert": outcome in alert_outcomes, "scorecard": card, "model_score": None, "model_version": None,
-            "ruleset_version": "x", "random_selection": random, "event_time_ms": filed + DELAY,
+            "ruleset_version": "x", "random_selection": random, "event_time_ms": filed,
             "processing_time_ms": 0}
 
 

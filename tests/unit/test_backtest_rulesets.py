@@ -11,7 +11,7 @@ def test_the_example_candidate_is_the_default_with_one_change():
     assert cand.version == base.version + "+uv60"
     assert (base.undervaluation_ratio, cand.undervaluation_ratio) == (0.4, 0.6)
     assert cand.points == base.points and cand.cross_checks == base.cross_checks
-    assert cand.alert_score == base.alert_score and cand.decision_delay_ms == base.decision_delay_ms
+    assert cand.alert_score == base.alert_score and cand.lifecycle_modes == base.lifecycle_modes
 
 
 def test_overlay_merges_mappings_and_replaces_the_rest(tmp_path):

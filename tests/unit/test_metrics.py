@@ -171,8 +171,9 @@ def test_keys_in_state_follows_the_keys_holding_state(steps):
     assert series(registry, "keysInState") == {(): sum(1 for v in store.values() if v is not None)}
 
 
-def test_the_assessor_counts_declarations_awaiting_their_deadline():
-    """The real assessor: two declarations wait for their deadline, one is decided at its timer."""
+def test_the_assessor_counts_declarations_whose_lifecycle_is_open():
+    """The real assessor: two declarations are answered on filing and stay open; one runs its
+    timers to the close of its lifecycle (its pre-arrival assessment on the way)."""
     registry = {}
     m = metrics.CheckMetrics(FakeGroup(registry), topology.ASSESSOR.name)
     ctx = Context(ruleset=load_ruleset(None), reference=load_reference())
@@ -182,16 +183,27 @@ def test_the_assessor_counts_declarations_awaiting_their_deadline():
         before = store.get(decl["declaration_id"])
         step = topology.ASSESSOR.on_event(before, DECLARATION, decl, ctx)
         m.step(before, step, 0)
-        store[decl["declaration_id"]], timers[decl["declaration_id"]] = step.state, step.timers
+        assert [a["phase"] for a in step.outputs] == ["PRE_LOADING"]
+        store[decl["declaration_id"]], timers[decl["declaration_id"]] = step.state, list(step.timers)
     assert series(registry, "awaitingDecision") == {(): 2}
-    before = store["D0"]
-    step = topology.ASSESSOR.on_timer(before, timers["D0"][0], ctx)
-    m.step(before, step, 0)
-    assert len(step.outputs) == 1
+    assert sum(series(registry, "outcome_assessments").values()) == 2
+    outputs = []
+    pending = sorted(timers["D0"])
+    while pending:
+        ts = pending.pop(0)
+        before = store["D0"]
+        step = topology.ASSESSOR.on_timer(before, ts, ctx)
+        m.step(before, step, 0)
+        store["D0"] = step.state
+        outputs += step.outputs
+        pending = sorted(set(pending) | {x for x in step.timers if x > ts})
+        if step.state["status"] != "open":
+            break
+    assert [a["phase"] for a in outputs] == ["PRE_ARRIVAL"]
     assert series(registry, "awaitingDecision") == {(): 1}
     assert series(registry, "keysInState") == {(): 2}  # D0 keeps a tombstone until its retention ends
-    assert sum(series(registry, "outcome_assessments").values()) == 1
-    assert series(registry, "scoringTimeUs_count") == {(): 1}
+    assert sum(series(registry, "outcome_assessments").values()) == 3
+    assert series(registry, "scoringTimeUs_count") == {(): 3}
 
 
 def test_watermark_lag_is_refreshed_at_most_once_a_second_and_not_before_a_watermark():

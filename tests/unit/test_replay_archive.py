@@ -103,19 +103,23 @@ def test_bad_arguments(tmp_path):
 def test_replay_window_margin_and_what_is_kept():
     rs = load_ruleset()
     w = arc.replay_window("2026-11-10", "2026-11-11", rs, OOO)
-    # decision delay 5 days + the longest look-back (CONTAINER_REUSE / TEST_SHIPMENT: 7 days)
-    assert w.margin_before_days == 12
-    assert w.read_from == dt.date(2026, 10, 29)
-    # the last deadline is 2026-11-12 00:00 + 5 days, plus the out-of-orderness
-    assert w.read_to == dt.date(2026, 11, 17)
+    # the longest lifecycle (60 days + twice the 48 h retention) + the longest look-back (7 days)
+    assert w.margin_before_days == 71
+    assert w.read_from == dt.date(2026, 8, 31)
+    # the last lifecycle that starts on 2026-11-11 closes within the same horizon
+    assert w.read_to == dt.date(2027, 1, 15)
     start = arc.day_start_ms("2026-11-10")
-    delay = rs.decision_delay_ms
 
-    def decided(first_filed):
-        return {"event_time_ms": first_filed + delay}
+    def lifecycle(did, first_filed, n=3):
+        return [{"declaration_id": did, "house_document": "H" + did, "sequence": i + 1,
+                 "event_time_ms": first_filed + i * 20 * DAY} for i in range(n)]
 
-    assert w.keeps(decided(start)) and w.keeps(decided(start + 2 * DAY - 1))
-    assert not w.keeps(decided(start - 1)) and not w.keeps(decided(start + 2 * DAY))
+    kept = w.select(lifecycle("A", start) + lifecycle("B", start + 2 * DAY - 1) + lifecycle("C", start - 1)
+                    + lifecycle("D", start + 2 * DAY))
+    # a lifecycle is kept whole (its later assessments fall weeks after the window), or not at all
+    assert [a["declaration_id"] for a in kept] == ["A"] * 3 + ["B"] * 3
+    house = {"declaration_id": None, "house_document": "HB", "sequence": 1, "event_time_ms": start}
+    assert w.select([house]) == [house]
     assert arc.replay_window("2026-11-10", "2026-11-10", rs, OOO, margin_before_days=0).read_from == dt.date(2026, 11, 10)
 
 

@@ -132,21 +132,24 @@ def test_declaration_after_the_watermark_passed_the_evidence_time():
     assert input_position((t + OOO, 0, 0, 0, 0), OOO, 3) < evidence_pos
 
 
-def test_evidence_at_the_decision_instant_counts():
-    """A check timer and the assessor's deadline timer at the same instant: the check fires first
-    (as in the reference runner and in Flink), so its evidence is in the assessment."""
+def test_evidence_at_the_final_instant_counts():
+    """A check timer and the assessor's final timer at the same instant: the check fires first
+    (as in the reference runner and in Flink), so its evidence is in the pre-arrival assessment."""
     from pipelines.keyed_replay import input_position
+    from transforms.lifecycle import milestones
 
     rs, ref = load_ruleset(), load_reference()
     d = make_declaration()
-    deadline = d["filed_at_ms"] + rs.decision_delay_ms
+    final = milestones(d["filed_at_ms"], d, rs).final
     ev = {"declaration_id": d["declaration_id"], "house_document": d["house_document"], "code": "SEAL_TAMPERING",
-          "detail": "x", "event_time_ms": deadline, "kind": "CROSS_CHECK", "points": 70.0, "declaration_version": 1}
+          "detail": "x", "event_time_ms": final, "kind": "CROSS_CHECK", "points": 70.0, "declaration_version": 1}
     inputs = [(input_position((d["filed_at_ms"], 0, 0, 0, 0), OOO, 3), "declaration", d),
-              ((deadline, 0, 1, "MSCU1", 0), EVIDENCE, ev)]
+              ((final, 0, 1, "MSCU1", 0), EVIDENCE, ev)]
     out, _ = run_assessor_for_key(topology.ASSESSOR, d["declaration_id"], inputs, rs, ref, OOO, now_ms=lambda: 0)
-    assert len(out) == 1 and "SEAL_TAMPERING" in {e["code"] for e in out[0]["scorecard"]}
-    # one millisecond later it is late: the decision was made without it
-    inputs[1] = ((deadline + 1, 0, 1, "MSCU1", 0), EVIDENCE, dict(ev, event_time_ms=deadline + 1))
+    pre_arrival = [a for a in out if a["phase"] == "PRE_ARRIVAL"]
+    assert len(pre_arrival) == 1 and "SEAL_TAMPERING" in {e["code"] for e in pre_arrival[0]["scorecard"]}
+    # one millisecond later it comes after the pre-arrival assessment: a re-assessment follows
+    inputs[1] = ((final + 1, 0, 1, "MSCU1", 0), EVIDENCE, dict(ev, event_time_ms=final + 1))
     out, _ = run_assessor_for_key(topology.ASSESSOR, d["declaration_id"], inputs, rs, ref, OOO, now_ms=lambda: 0)
-    assert "SEAL_TAMPERING" not in {e["code"] for e in out[0]["scorecard"]}
+    assert [a["phase"] for a in out] == ["PRE_LOADING", "PRE_ARRIVAL", "RE_ASSESSMENT"]
+    assert "SEAL_TAMPERING" not in {e["code"] for e in out[1]["scorecard"]}

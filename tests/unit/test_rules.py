@@ -20,8 +20,10 @@ def raw():
 
 def test_default_loads_with_documented_values():
     rs = load_ruleset()
-    assert rs.version == "2026.11-2"
-    assert rs.decision_delay_ms == 120 * 3_600_000
+    assert rs.version == "2026.12-1"
+    assert rs.lifecycle_modes["SEA"] == (48 * 3_600_000, 720 * 3_600_000)
+    assert rs.lifecycle_modes["AIR"] == (4 * 3_600_000, 24 * 3_600_000)
+    assert rs.final_before_arrival_ms == 3_600_000 and rs.absence_after_loading_ms == 6 * 3_600_000
     assert rs.random_selection_share == 0.005
     assert rs.param("MANIFEST_MASS_MISMATCH", "tolerance") == 0.10
     assert rs.param("CONTAINER_REUSE", "window_days") == 7
@@ -33,7 +35,7 @@ def test_default_loads_with_documented_values():
 def test_load_by_name_by_version_and_cached():
     rs = load_ruleset()
     assert load_ruleset("default") is rs
-    assert load_ruleset("2026.11-2") is rs  # the version recorded in assessments finds its file
+    assert load_ruleset("2026.12-1") is rs  # the version recorded in assessments finds its file
     assert load_ruleset(DEFAULT_RULESET) is rs
 
 
@@ -178,7 +180,7 @@ def test_edited_file_is_reloaded(tmp_path, raw):
     p.write_text(yaml.safe_dump(raw))
     a = load_ruleset(p)
     raw2 = copy.deepcopy(raw)
-    raw2["version"] = "2026.12-1"
+    raw2["version"] = "2026.12-9"
     p.write_text(yaml.safe_dump(raw2) + "\n# edited\n")
     b = load_ruleset(p)
-    assert (a.version, b.version) == ("2026.11-2", "2026.12-1")
+    assert (a.version, b.version) == ("2026.12-1", "2026.12-9")

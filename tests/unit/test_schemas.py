@@ -307,3 +307,24 @@ def test_decoded_garbage_of_a_flipped_string_byte_is_allowed():
     i = data.index(b"LRN-")
     data[i] = ord("X")
     assert schemas.decode("ControlResult", bytes(data))["declaration_id"].startswith("XRN-")
+
+
+@pytest.mark.parametrize("name, stem", [("Declaration", "declaration"), ("Manifest", "manifest"),
+                                        ("RiskAssessment", "risk_assessment")])
+def test_the_lifecycle_fields_keep_both_directions_working(name, stem):
+    """The 2026.11 schemas (avro/history/, registered at start-up) against today's: a message an
+    un-upgraded producer writes decodes with the new fields' defaults, and an old reader reads a
+    new message, dropping them."""
+    old = json.loads((codec.AVRO_DIR / "history" / f"{stem}-2026.11.avsc").read_text())
+    old_parsed = fastavro.parse_schema(codec._inline(old, "", codec._DEFS, set()))
+    new_fields = {f["name"] for f in codec.standalone_schema(name)["fields"]} - {f["name"] for f in old["fields"]}
+    assert new_fields >= {"expected_loading_ms", "expected_arrival_ms"}
+    record = {k: v for k, v in SAMPLES[name]().items() if k not in new_fields}
+    decoded = schemas.decode(name, schemas.encode(name, record, writer_schema=old_parsed))
+    assert all(decoded[f] is None for f in new_fields)
+    assert {k: decoded[k] for k in record} == record
+    buf = io.BytesIO()
+    fastavro.schemaless_writer(buf, schemas.parsed_schema(name), SAMPLES[name]())
+    buf.seek(0)
+    as_old = fastavro.schemaless_reader(buf, schemas.parsed_schema(name), old_parsed)
+    assert set(as_old) == {f["name"] for f in old["fields"]}

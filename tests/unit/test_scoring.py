@@ -46,28 +46,32 @@ def test_default_points_from_the_ruleset():
     assert card[0]["contribution"] == RS.points["LATE_FILING"]
 
 
-@pytest.mark.parametrize("mode,codes,hint,expected", [
-    ("AIR", ["UNDERVALUATION"], None, "HIGH_RISK_SCREENING"),
-    ("SEA", ["UNDERVALUATION"], None, "CONTROL_ON_ARRIVAL"),          # sea: loaded at decision time
-    ("AIR", ["RESTRICTED_HS"], "DO_NOT_LOAD", "DO_NOT_LOAD"),
-    ("POSTAL", ["RESTRICTED_DESCRIPTION"], "DO_NOT_LOAD", "DO_NOT_LOAD"),
-    ("SEA", ["RESTRICTED_HS"], "DO_NOT_LOAD", "CONTROL_ON_ARRIVAL"),  # too late to stop the loading
-    ("ROAD", ["RESTRICTED_HS", "SEAL_TAMPERING"], "DO_NOT_LOAD", "CONTROL_ON_ARRIVAL"),  # evidence of loading
-    ("AIR", ["TEST_SHIPMENT"], None, "REQUEST_FOR_INFORMATION"),
-    ("AIR", ["HIGH_RISK_ORIGIN"], None, "ASSESSMENT_COMPLETE"),
+@pytest.mark.parametrize("mode,codes,hint,loaded,expected", [
+    ("AIR", ["UNDERVALUATION"], None, False, "HIGH_RISK_SCREENING"),
+    ("SEA", ["UNDERVALUATION"], None, False, "HIGH_RISK_SCREENING"),   # before loading: screen it
+    ("SEA", ["UNDERVALUATION"], None, True, "CONTROL_ON_ARRIVAL"),     # after the expected loading
+    ("AIR", ["RESTRICTED_HS"], "DO_NOT_LOAD", False, "DO_NOT_LOAD"),
+    ("SEA", ["RESTRICTED_HS"], "DO_NOT_LOAD", False, "DO_NOT_LOAD"),   # a pre-loading answer stops it
+    ("POSTAL", ["RESTRICTED_DESCRIPTION"], "DO_NOT_LOAD", False, "DO_NOT_LOAD"),
+    ("SEA", ["RESTRICTED_HS"], "DO_NOT_LOAD", True, "CONTROL_ON_ARRIVAL"),  # too late to stop the loading
+    ("ROAD", ["RESTRICTED_HS", "SEAL_TAMPERING"], "DO_NOT_LOAD", False, "CONTROL_ON_ARRIVAL"),  # evidence of loading
+    ("AIR", ["TEST_SHIPMENT"], None, False, "REQUEST_FOR_INFORMATION"),
+    ("AIR", ["HIGH_RISK_ORIGIN"], None, False, "ASSESSMENT_COMPLETE"),
 ])
-def test_outcome_policy(mode, codes, hint, expected):
+def test_outcome_policy(mode, codes, hint, loaded, expected):
     evs = [ev(c, hint=hint if c.startswith("RESTRICTED") else None) for c in codes]
-    assert score_assessment(make_declaration(transport_mode=mode), "H1", evs, RS)[1] == expected
+    assert score_assessment(make_declaration(transport_mode=mode), "H1", evs, RS, loaded=loaded)[1] == expected
 
 
 def test_no_declaration_means_on_board():
     assert score_assessment(None, "H1", [ev("UNDECLARED_CONSIGNMENT")], RS)[1] == "CONTROL_ON_ARRIVAL"
 
 
-@pytest.mark.parametrize("mode,expected", [("AIR", "HIGH_RISK_SCREENING"), ("SEA", "CONTROL_ON_ARRIVAL")])
-def test_random_pick_forces_an_alert(mode, expected):
-    score, outcome, card = score_assessment(make_declaration(transport_mode=mode), "H1", [], RS, random_pick=True)
+@pytest.mark.parametrize("mode,loaded,expected", [("AIR", False, "HIGH_RISK_SCREENING"),
+                                                   ("SEA", True, "CONTROL_ON_ARRIVAL")])
+def test_random_pick_forces_an_alert(mode, loaded, expected):
+    score, outcome, card = score_assessment(make_declaration(transport_mode=mode), "H1", [], RS, random_pick=True,
+                                            loaded=loaded)
     assert (score, outcome) == (0.0, expected)
     assert [(e["kind"], e["code"], e["contribution"]) for e in card] == [("RANDOM", "RANDOM_SELECTION", 0.0)]
 

@@ -1,9 +1,10 @@
-"""Helpers shared by the checks: declaration bookkeeping and evidence construction."""
+"""Helpers shared by the checks: time-ordered inputs, declaration bookkeeping, evidence and retractions."""
 from __future__ import annotations
 
-import bisect
 import datetime as _dt
 
+from transforms import lifecycle
+from transforms.intake import TIME_FIELD_BY_KIND
 from transforms.state_machine import evidence
 
 CROSS_CHECK = "CROSS_CHECK"
@@ -17,43 +18,71 @@ def make_evidence(d: dict, code: str, detail: str, event_time_ms: int, ruleset) 
     return e
 
 
-def upsert_declaration(state: dict, record: dict, compact, ruleset) -> int | None:
+def buffer_input(state: dict, kind: str, record: dict) -> int:
+    """Hold an input until the watermark passes its event time; returns that time, for a timer.
+
+    Every keyed stage applies its inputs at event-time timers, in event-time order (`take_due`),
+    never on arrival: what it decides at an instant then depends only on the inputs up to that
+    instant, however they were interleaved on the way, so the live job, the Beam replay and the
+    reference runner make the same evaluations with the same evidence."""
+    t = record[TIME_FIELD_BY_KIND[kind]]
+    state["inbox"].append([t, kind, record])
+    return t
+
+
+def take_due(state: dict, timestamp_ms: int) -> list:
+    """The held inputs whose time has come, in (event time, arrival) order; removes them."""
+    inbox = state["inbox"]
+    if not inbox or min(x[0] for x in inbox) > timestamp_ms:
+        return []
+    due = [x for x in inbox if x[0] <= timestamp_ms]
+    state["inbox"] = [x for x in inbox if x[0] > timestamp_ms]
+    due.sort(key=lambda x: x[0])  # stable: arrival order within one instant
+    return due
+
+
+def held_in_inbox(state: dict, kind: str) -> int:
+    return sum(1 for x in state["inbox"] if x[1] == kind)
+
+
+def upsert_declaration(state: dict, record: dict, compact, ruleset) -> dict | None:
     """Store the compact form of a FILING/AMENDMENT in state["decls"] if it is the latest
-    version, and queue its evaluation in state["pending"]; returns the evaluation time (deadline
-    - 1 ms) to set a timer for, or None if nothing changed."""
+    version, with its lifecycle milestones (transforms.lifecycle); returns the stored compact
+    declaration, or None if nothing changed. A new version starts its evidence afresh (the
+    assessor ignores evidence about older versions)."""
     decls = state["decls"]
     did = record["declaration_id"]
     cur = decls.get(did)
     filed = record["filed_at_ms"]
-    if cur is not None and cur.get("done"):
-        return None  # already evaluated: later versions are the assessor's business
     if cur is not None and record["version"] < cur["v"]:
-        if filed < cur["first"]:  # an older version arriving late still moves the deadline
-            cur["first"] = filed
-            cur["eval"] = filed + ruleset.decision_delay_ms - 1
-            bisect.insort(state["pending"], [cur["eval"], did])
-            return cur["eval"]
+        if filed < cur["first"]:  # an older version arriving late still moves the first filing
+            _set_milestones(cur, filed, cur["rec_times"], ruleset)
+            return cur
         return None
     first = filed if cur is None else min(cur["first"], filed)
     d = compact(record)
     d["id"], d["house"], d["v"] = did, record["house_document"], record["version"]
-    d["first"] = first
-    d["eval"] = first + ruleset.decision_delay_ms - 1
-    d["done"] = False
+    d["rec_times"] = {k: record.get(k) for k in ("transport_mode", "expected_loading_ms", "expected_arrival_ms")}
+    _set_milestones(d, first, d["rec_times"], ruleset)
+    d["sent"] = {} if cur is None or cur["v"] != d["v"] else cur["sent"]
     decls[did] = d
-    if cur is None or cur["eval"] != d["eval"]:
-        bisect.insort(state["pending"], [d["eval"], did])
-    return d["eval"]
+    return d
+
+
+def _set_milestones(d: dict, first: int, times: dict, ruleset) -> None:
+    m = lifecycle.milestones(first, times, ruleset)
+    d["first"], d["load"], d["absence"], d["final"], d["close"] = m.filed, m.loading, m.absence, m.final, m.close
 
 
 def withdraw_declaration(state: dict, record: dict, ruleset) -> int:
     """An INVALIDATION: forget the declaration, remember its id (older versions arriving later
     stay ignored), and return until when the key must be kept."""
     did = record["declaration_id"]
-    state["decls"].pop(did, None)
+    gone = state["decls"].pop(did, None)
     if did not in state["inv"]:
         state["inv"].append(did)
-    return record["filed_at_ms"] + ruleset.decision_delay_ms + ruleset.state_retention_ms
+    close = gone["close"] if gone is not None else lifecycle.milestones(record["filed_at_ms"], record, ruleset).close
+    return close + ruleset.state_retention_ms
 
 
 def extend_expiry(state: dict, expire: int, timers: list) -> None:
@@ -63,32 +92,35 @@ def extend_expiry(state: dict, expire: int, timers: list) -> None:
         timers.append(expire)
 
 
-def evaluate_each(due: list[dict], evaluate) -> list[dict]:
-    """Run `evaluate(d)` on each due declaration, mark it done, and return all the evidence."""
-    out: list[dict] = []
-    for d in due:
-        out.extend(evaluate(d))
-        d["done"] = True
+def is_open(d: dict, timestamp_ms: int) -> bool:
+    """Whether a declaration's lifecycle still takes evidence at this instant."""
+    return timestamp_ms < d["close"]
+
+
+def report(d: dict, found: list[dict], timestamp_ms: int, ruleset, origin: str) -> list[dict]:
+    """What the assessor must hear after evaluating `d`: evidence whose code is new (or whose
+    points changed), and a retraction for each code sent earlier that no longer fires (a
+    carrier's amendment, an event that changed the picture). d["sent"] remembers what was sent."""
+    sent = d["sent"]
+    out = []
+    now = {}
+    for e in found:
+        e["origin"] = origin
+        now[e["code"]] = e["points"]
+        if sent.get(e["code"]) != e["points"]:
+            out.append(e)
+    for code in sorted(set(sent) - set(now)):
+        r = make_evidence(d, code, f"{code} no longer holds", timestamp_ms, ruleset)
+        r["points"], r["retracted"], r["origin"] = 0.0, True, origin
+        out.append(r)
+    d["sent"] = now
     return out
 
 
-def due_declarations(state: dict, timestamp_ms: int) -> list[dict]:
-    """Declarations not yet evaluated whose evaluation time has come, in evaluation order.
-    Cost: the number of due entries, not the size of the state."""
-    pending = state["pending"]
-    n = 0
-    while n < len(pending) and pending[n][0] <= timestamp_ms:
-        n += 1
-    if not n:
-        return []
-    decls = state["decls"]
-    due = []
-    for t, did in pending[:n]:
-        d = decls.get(did)
-        if d is not None and not d["done"] and d["eval"] == t:  # else withdrawn or moved
-            due.append(d)
-    del pending[:n]
-    return due
+def clean_entries(entries: dict) -> dict | None:
+    """Ledger entries without zero counts (None when nothing is left)."""
+    kept = {k: v for k, v in entries.items() if v}
+    return kept or None
 
 
 def fmt_time(ms: int) -> str:

@@ -10,8 +10,10 @@ amendment, and its line(s) for the house document replace the earlier ones of th
 latest filed_at_ms wins; a line of an earlier record arriving after the amendment is ignored).
 Lines of one record are kept together: a consignment may take several lines of one manifest.
 
-Evaluation, once per declaration at its deadline - 1 ms, against every line held for the house
-document (the lines of one manifest are summed):
+Inputs are applied in event-time order at timers (`_common.buffer_input`); after each, every open
+declaration is compared with every line held for the house document (the lines of one manifest
+are summed), and the assessor hears what changed: new findings, and retractions of findings a
+carrier's amendment removed (`_common.report`):
 
 | code | fires when |
 | --- | --- |
@@ -20,18 +22,24 @@ document (the lines of one manifest are summed):
 | MANIFEST_HS_CHAPTER_MISMATCH | a line's HS code (when given) is in no chapter of the goods |
 | MANIFEST_CONSIGNEE_MISMATCH | a line's consignee name is unrelated (similarity < min_similarity) |
 | MANIFEST_CONTAINER_MISMATCH | a line's container is not among the declared containers |
-| UNDECLARED_CONSIGNMENT | at the deadline of the first line seen (its filed_at + decision_delay; an amended line keeps it) no declaration for the house document exists (declaration_id None) |
+| UNDECLARED_CONSIGNMENT | at the absence deadline of the first line seen (its manifest's expected loading + absence_after_loading, transforms.lifecycle; an amended line keeps it) no declaration for the house document exists (declaration_id None) |
 
-State is cleared after the last deadline + state_retention.
+State is cleared state_retention after the last lifecycle's close.
 """
 from __future__ import annotations
 
 from transforms import ledger
+from transforms import lifecycle
 from transforms.checks._common import (
-    due_declarations,
-    evaluate_each,
+    buffer_input,
+    clean_entries as _clean,
     extend_expiry,
+    fmt_time,
+    held_in_inbox,
+    is_open,
     make_evidence,
+    report,
+    take_due,
     upsert_declaration,
     withdraw_declaration,
 )
@@ -39,6 +47,7 @@ from transforms.parties import name_similarity
 from transforms.state_machine import DECLARATION, MANIFEST_LINE, Context, Step, evidence
 
 MAX_LINES = 32  # per house document; a consignment rarely takes more than a few lines
+_HELD_ONE = {ledger.PENDING: 1}  # shared, never mutated
 
 
 def _compact_declaration(r: dict) -> dict:
@@ -60,7 +69,7 @@ class ConsignmentCheck:
 
     @staticmethod
     def held_units(state) -> int:
-        return len(state["lines"])
+        return len(state["lines"]) + held_in_inbox(state, MANIFEST_LINE)
 
     def key_of(self, kind: str, record: dict) -> list[str]:
         if kind == DECLARATION or kind == MANIFEST_LINE:
@@ -69,74 +78,83 @@ class ConsignmentCheck:
         return []
 
     def on_event(self, state, kind: str, record: dict, ctx: Context) -> Step:
-        rs = ctx.ruleset
+        if kind != DECLARATION and kind != MANIFEST_LINE:
+            return Step(state)
         if state is None:
-            state = {"house": record.get("house_document") or "", "decls": {}, "pending": [], "inv": [], "lines": [],
-                     "first_line": None, "undeclared_done": False, "expire": 0}
-        timers, entries = [], None
+            state = {"house": record.get("house_document") or "", "decls": {}, "inv": [], "lines": [],
+                     "first_line": None, "line_times": None, "undeclared_done": False, "expire": 0, "inbox": []}
+        t = buffer_input(state, kind, record)
+        return Step(state, [], [t], ledger=_HELD_ONE if kind == MANIFEST_LINE else None)
+
+    def _apply(self, state, kind: str, record: dict, rs, timers: list) -> dict | None:
+        """Apply one input in event-time order; returns its ledger entries (the unit was counted
+        pending when it was buffered)."""
         if kind == DECLARATION:
             did = record["declaration_id"]
             if record.get("message_type") == "INVALIDATION":
-                expire = withdraw_declaration(state, record, rs)
-            elif did in state["inv"]:
-                return Step(state)  # an older version arriving after the invalidation
-            else:
-                t = upsert_declaration(state, record, _compact_declaration, rs)
-                if t is None:
-                    return Step(state)
-                timers.append(t)
-                expire = t + 1 + rs.state_retention_ms
-        elif kind == MANIFEST_LINE:
-            line = {
-                "manifest": record.get("manifest_id") or "",
-                "packages": record.get("packages") or 0,
-                "mass": record.get("gross_mass_kg") or 0.0,
-                "hs": record.get("hs_code"),
-                "container": record.get("container"),
-                "consignee": record.get("consignee_name") or "",
-                "filed": record["filed_at_ms"],
-                "route": f"{record.get('port_of_loading')}->{record.get('port_of_discharge')}",
-                "conveyance": record.get("conveyance_ref"),
-            }
-            lines = state["lines"]
-            if line in lines:
-                return Step(state, ledger={ledger.DUPLICATE: 1})  # the same line re-sent
-            same = [x for x in lines if x["manifest"] == line["manifest"]]
-            if any(x["filed"] > line["filed"] for x in same):
-                # an earlier record of the manifest, superseded already
-                return Step(state, ledger={ledger.SUPERSEDED: 1})
-            entries = {ledger.PENDING: 1}
-            if any(x["filed"] < line["filed"] for x in same):
-                # the carrier's amendment: its line(s) for this house document replace the earlier ones
-                state["lines"] = lines = [x for x in lines if x["manifest"] != line["manifest"]]
-                entries = {ledger.SUPERSEDED: len(same), ledger.PENDING: 1 - len(same)}
-            if len(lines) >= MAX_LINES:
-                entries[ledger.PENDING] -= 1
-                entries[ledger.OVER_CAPACITY] = 1
-                return Step(state, ledger=entries)
-            lines.append(line)
-            if state.get("first_line") is None or line["filed"] < state["first_line"]:
-                state["first_line"] = line["filed"]
-            deadline = state["first_line"] + rs.decision_delay_ms
-            timers.append(deadline)
-            expire = deadline + rs.state_retention_ms
-        else:
-            return Step(state)
-        extend_expiry(state, expire, timers)
-        return Step(state, [], timers, ledger=entries)
+                extend_expiry(state, withdraw_declaration(state, record, rs), timers)
+            elif did not in state["inv"]:
+                d = upsert_declaration(state, record, _compact_declaration, rs)
+                if d is not None:
+                    extend_expiry(state, d["close"] + rs.state_retention_ms, timers)
+            return None
+        line = {
+            "manifest": record.get("manifest_id") or "",
+            "packages": record.get("packages") or 0,
+            "mass": record.get("gross_mass_kg") or 0.0,
+            "hs": record.get("hs_code"),
+            "container": record.get("container"),
+            "consignee": record.get("consignee_name") or "",
+            "filed": record["filed_at_ms"],
+            "route": f"{record.get('port_of_loading')}->{record.get('port_of_discharge')}",
+            "conveyance": record.get("conveyance_ref"),
+        }
+        lines = state["lines"]
+        if line in lines:
+            return {ledger.DUPLICATE: 1, ledger.PENDING: -1}  # the same line re-sent
+        same = [x for x in lines if x["manifest"] == line["manifest"]]
+        if any(x["filed"] > line["filed"] for x in same):
+            # an earlier record of the manifest, superseded already
+            return {ledger.SUPERSEDED: 1, ledger.PENDING: -1}
+        entries = None
+        if any(x["filed"] < line["filed"] for x in same):
+            # the carrier's amendment: its line(s) for this house document replace the earlier ones
+            state["lines"] = lines = [x for x in lines if x["manifest"] != line["manifest"]]
+            entries = {ledger.SUPERSEDED: len(same), ledger.PENDING: -len(same)}
+        if len(lines) >= MAX_LINES:
+            return {ledger.OVER_CAPACITY: 1, ledger.PENDING: -1}
+        lines.append(line)
+        if state.get("first_line") is None or line["filed"] < state["first_line"]:
+            state["first_line"] = line["filed"]
+            state["line_times"] = {k: record.get(k) for k in ("transport_mode", "expected_loading_ms",
+                                                              "expected_arrival_ms")}
+        m = lifecycle.milestones(state["first_line"], state["line_times"], rs)
+        if not state["undeclared_done"]:
+            timers.append(m.absence)  # a line with no declaration by then is UNDECLARED_CONSIGNMENT
+        extend_expiry(state, m.close + rs.state_retention_ms, timers)
+        return entries
 
     def on_timer(self, state, timestamp_ms: int, ctx: Context) -> Step:
         if state is None:
             return Step(None)
         rs = ctx.ruleset
-        pending = state["pending"]
-        changed = bool(pending) and pending[0][0] <= timestamp_ms  # due_declarations will take them
-        out = evaluate_each(due_declarations(state, timestamp_ms),
-                            lambda d: self._compare(d, state["lines"], timestamp_ms, rs))
+        timers: list = []
+        entries: dict = {}
+        due = take_due(state, timestamp_ms)
+        for _, kind, record in due:
+            for k, v in (self._apply(state, kind, record, rs, timers) or {}).items():
+                entries[k] = entries.get(k, 0) + v
+        out: list[dict] = []
         lines = state["lines"]
+        if due:
+            for d in state["decls"].values():
+                if is_open(d, timestamp_ms):
+                    out.extend(report(d, self._compare(d, lines, timestamp_ms, rs), timestamp_ms, rs,
+                                      f"{self.name}:{state['house']}"))
+        changed = bool(due)
         if lines and not state["undeclared_done"] and not state["decls"]:
-            first_due = state.get("first_line", min(line["filed"] for line in lines)) + rs.decision_delay_ms
-            if first_due <= timestamp_ms:
+            m = lifecycle.milestones(state["first_line"], state["line_times"], rs)
+            if m.absence <= timestamp_ms:
                 changed = True
                 state["undeclared_done"] = True
                 line = min(lines, key=lambda x: x["filed"])
@@ -144,14 +162,18 @@ class ConsignmentCheck:
                     None, state["house"], "UNDECLARED_CONSIGNMENT",
                     f"manifest {line['manifest']} ({line['conveyance']}, {line['route']}) carries this "
                     f"consignment ({line['packages']} packages, {line['mass']:.0f} kg, consignee "
-                    f"\"{line['consignee']}\") and no declaration was filed for it by the deadline",
+                    f"\"{line['consignee']}\") and no declaration was filed for it by "
+                    f"{fmt_time(m.absence)} (expected loading {fmt_time(m.loading)})",
                     timestamp_ms, "CROSS_CHECK",
                 ) | {"points": rs.points["UNDECLARED_CONSIGNMENT"]})
-        if timestamp_ms >= state["expire"]:
+        if timestamp_ms >= state["expire"] and not state["inbox"]:
             n = len(lines)
-            return Step(None, out, ledger={ledger.CROSS_CHECKED: n, ledger.PENDING: -n} if n else None)
-        # Half of this check's timers (a line's deadline when its declaration exists) change nothing.
-        return Step(state, out, unchanged=not changed)
+            if n:
+                entries[ledger.CROSS_CHECKED] = entries.get(ledger.CROSS_CHECKED, 0) + n
+                entries[ledger.PENDING] = entries.get(ledger.PENDING, 0) - n
+            return Step(None, out, ledger=_clean(entries))
+        # Many of this check's timers (a line's absence deadline when its declaration exists) change nothing.
+        return Step(state, out, timers, ledger=_clean(entries), unchanged=not changed)
 
     def _compare(self, d: dict, lines: list, t: int, rs) -> list[dict]:
         if not lines:

@@ -7,10 +7,13 @@ ignored).
 An event belongs to the declaration that (1) the carrier linked it to (document_references holds
 the house or master document), else (2) whose seals it carries, else (3) by time: the latest
 declaration filed at or before the event, or the earliest one filed within `lookback` after it.
-Only events inside a declaration's window [first filed_at - lookback, deadline] count for it.
+Only events inside a declaration's window [first filed_at - lookback, close of its lifecycle]
+count for it.
 
-Evaluation, once per declaration at its deadline - 1 ms (so events and declaration may arrive in
-any order):
+Inputs are applied in event-time order at timers (`_common.buffer_input`); after each, every open
+declaration of the container is evaluated against the events so far, and the assessor hears what
+changed (new findings, retractions: `_common.report`). A voyage's route deviation or seal change
+weeks after the filing re-assesses the declaration when its event arrives:
 
 | code | fires when |
 | --- | --- |
@@ -18,20 +21,25 @@ any order):
 | ROUTE_DEVIATION | a laden LOAD or DISC in a country that is neither on the itinerary nor that of the place of loading or unloading |
 | SEAL_TAMPERING | the seal set changes or disappears between consecutive laden events with no INSP/RSEA between (until STRP) |
 | CONTAINER_REUSE | another declaration within window_days on this container has an unrelated consignee (other entity, name similarity below related_similarity) |
-| CONTAINER_NOT_SEEN | (modes in `modes`) no actual event at all for the container since filed_at - window_before |
+| CONTAINER_NOT_SEEN | (modes in `modes`) at the declaration's absence deadline (expected loading + absence_after_loading, transforms.lifecycle): no actual event at all for the container since filed_at - window_before |
 
-State keeps declarations until first filed + reuse window + decision delay (+ retention) and
-events for the lookback + decision delay (+ retention), then the key is cleared.
+State keeps declarations until the close of their lifecycle (at least first filed + reuse
+window) + retention, and events while an open declaration may own them (and for the lookback),
+then the key is cleared.
 """
 from __future__ import annotations
 
 from transforms import ledger
 from transforms.checks._common import (
-    due_declarations,
-    evaluate_each,
+    buffer_input,
+    clean_entries as _clean,
     extend_expiry,
     fmt_time,
+    held_in_inbox,
+    is_open,
     make_evidence,
+    report,
+    take_due,
     upsert_declaration,
     withdraw_declaration,
 )
@@ -79,7 +87,7 @@ class ContainerCheck:
 
     @staticmethod
     def held_units(state) -> int:
-        return len(state["events"])
+        return len(state["events"]) + held_in_inbox(state, CONTAINER_EVENT)
 
     def key_of(self, kind: str, record: dict) -> list[str]:
         if kind == DECLARATION:
@@ -91,76 +99,101 @@ class ContainerCheck:
 
     # -- events -----------------------------------------------------------------------------------
     def on_event(self, state, kind: str, record: dict, ctx: Context) -> Step:
-        rs = ctx.ruleset
+        if kind != DECLARATION and kind != CONTAINER_EVENT:
+            return Step(state)
         if state is None:
-            state = {"decls": {}, "pending": [], "inv": [], "events": [], "expire": 0}
-        timers, entries = [], None
+            state = {"decls": {}, "inv": [], "events": [], "expire": 0, "inbox": []}
+        if kind == CONTAINER_EVENT and (record.get("event_classifier") or "ACT") != "ACT":
+            return Step(state, ledger={ledger.NOT_ACTUAL: 1}, unchanged=True)
+        t = buffer_input(state, kind, record)
+        return Step(state, [], [t], ledger=_HELD_ONE if kind == CONTAINER_EVENT else None)
+
+    def _apply(self, state, kind: str, record: dict, rs, timers: list) -> dict | None:
+        """Apply one input in event-time order; returns its ledger entries (an event was counted
+        pending when it was buffered)."""
         if kind == DECLARATION:
             did = record["declaration_id"]
             if record.get("message_type") == "INVALIDATION":
-                expire = withdraw_declaration(state, record, rs)
-            elif did in state["inv"]:
-                return Step(state)
-            else:
-                t = upsert_declaration(state, record, _compact_declaration, rs)
-                if t is None:
-                    return Step(state)
-                timers.append(t)
-                first = state["decls"][did]["first"]
-                expire = first + rs.param("CONTAINER_REUSE", "window_ms") + rs.decision_delay_ms + rs.state_retention_ms
-        elif kind == CONTAINER_EVENT:
-            if (record.get("event_classifier") or "ACT") != "ACT":
-                return Step(state, ledger={ledger.NOT_ACTUAL: 1})
-            t = record["event_time_ms"]
-            state["container"] = record.get("equipment_reference")
-            ev = [t, record.get("event_type_code") or "", record.get("location") or "",
-                  sorted(record.get("seals") or ()), record.get("empty_indicator") == "EMPTY",
-                  list(record.get("document_references") or ())]
-            events = state["events"]
-            if ev in events:
-                return Step(state, ledger={ledger.DUPLICATE: 1})  # the same event re-sent
-            events.append(ev)
-            if len(events) > 1 and events[-2][T] > t:
-                events.sort(key=lambda e: e[T])
-            entries = _HELD_ONE
-            if len(events) > MAX_EVENTS:
-                del events[0]
-                entries = {ledger.OVER_CAPACITY: 1}
-            expire = t + _lookback(rs) + rs.decision_delay_ms + rs.state_retention_ms
-            expire -= expire % HOUR_MS  # one cleanup timer per hour, not per event
-            expire += HOUR_MS
-        else:
-            return Step(state)
-        extend_expiry(state, expire, timers)
-        return Step(state, [], timers, ledger=entries)
+                extend_expiry(state, withdraw_declaration(state, record, rs), timers)
+            elif did not in state["inv"]:
+                d = upsert_declaration(state, record, _compact_declaration, rs)
+                if d is not None:
+                    if d["mode"] in rs.param("CONTAINER_NOT_SEEN", "modes"):
+                        timers.append(d["absence"])
+                    keep = max(d["close"], d["first"] + rs.param("CONTAINER_REUSE", "window_ms"))
+                    extend_expiry(state, keep + rs.state_retention_ms, timers)
+            return None
+        t = record["event_time_ms"]
+        state["container"] = record.get("equipment_reference")
+        ev = [t, record.get("event_type_code") or "", record.get("location") or "",
+              sorted(record.get("seals") or ()), record.get("empty_indicator") == "EMPTY",
+              list(record.get("document_references") or ())]
+        events = state["events"]
+        if ev in events:
+            return {ledger.DUPLICATE: 1, ledger.PENDING: -1}  # the same event re-sent
+        events.append(ev)
+        if len(events) > 1 and events[-2][T] > t:
+            events.sort(key=lambda e: e[T])
+        entries = None
+        if len(events) > MAX_EVENTS:
+            del events[0]
+            entries = {ledger.OVER_CAPACITY: 1, ledger.PENDING: -1}
+        expire = t + _lookback(rs) + rs.state_retention_ms
+        expire -= expire % HOUR_MS  # one cleanup timer per hour, not per event
+        extend_expiry(state, expire + HOUR_MS, timers)
+        return entries
 
     # -- timers -----------------------------------------------------------------------------------
     def on_timer(self, state, timestamp_ms: int, ctx: Context) -> Step:
         if state is None:
             return Step(None)
         rs = ctx.ruleset
+        timers: list = []
+        entries: dict = {}
+        due = take_due(state, timestamp_ms)
+        for _, kind, record in due:
+            for k, v in (self._apply(state, kind, record, rs, timers) or {}).items():
+                entries[k] = entries.get(k, 0) + v
         out: list[dict] = []
-        due = due_declarations(state, timestamp_ms)
-        if due:  # associating events with declarations costs a pass: only when something is due
+        # Evaluate after new inputs, and at a declaration's absence deadline (CONTAINER_NOT_SEEN).
+        todo = [d for d in state["decls"].values() if is_open(d, timestamp_ms)
+                and (due or d["absence"] == timestamp_ms)]
+        if todo:  # associating events with declarations costs a pass: only when something is to evaluate
             owner = self._associate(state, _lookback(rs))
-            out = evaluate_each(due, lambda d: self._evaluate(d, state, owner, timestamp_ms, ctx))
-        if timestamp_ms >= state["expire"]:
-            return Step(None, out, ledger=_released(len(state["events"])))
+            origin = f"{self.name}:{self._container_of(state)}"
+            for d in todo:
+                out.extend(report(d, self._evaluate(d, state, owner, timestamp_ms, ctx), timestamp_ms, rs, origin))
+        if timestamp_ms >= state["expire"] and not state["inbox"]:
+            n = len(state["events"])
+            if n:
+                entries[ledger.CROSS_CHECKED] = entries.get(ledger.CROSS_CHECKED, 0) + n
+                entries[ledger.PENDING] = entries.get(ledger.PENDING, 0) - n
+            return Step(None, out, ledger=_clean(entries))
         released = self._prune(state, timestamp_ms, rs)
-        return Step(state, out, ledger=_released(released))
+        if released:
+            entries[ledger.CROSS_CHECKED] = entries.get(ledger.CROSS_CHECKED, 0) + released
+            entries[ledger.PENDING] = entries.get(ledger.PENDING, 0) - released
+        return Step(state, out, timers, ledger=_clean(entries))
 
     def _prune(self, state: dict, now: int, rs) -> int:
-        """Forget what can no longer matter; returns the number of events released."""
-        keep_events = _lookback(rs) + rs.decision_delay_ms + rs.state_retention_ms
+        """Forget what can no longer matter; returns the number of events released. An event is
+        kept while an open declaration may own it, or a declaration filed later may (lookback)."""
+        lookback = _lookback(rs)
+        decls = state["decls"]
+        keep_from = now - lookback - rs.state_retention_ms
+        open_firsts = [d["first"] for d in decls.values() if d["close"] + rs.state_retention_ms > now]
+        if open_firsts:
+            keep_from = min(keep_from, min(open_firsts) - lookback)
         ev = state["events"]
         released = 0
-        if ev and ev[0][T] < now - keep_events:
-            state["events"] = [e for e in ev if e[T] >= now - keep_events]
+        if ev and ev[0][T] < keep_from:
+            state["events"] = [e for e in ev if e[T] >= keep_from]
             released = len(ev) - len(state["events"])
-        keep_decl = rs.param("CONTAINER_REUSE", "window_ms") + rs.decision_delay_ms + rs.state_retention_ms
-        old = [k for k, d in state["decls"].items() if d["done"] and d["first"] < now - keep_decl]
+        window = rs.param("CONTAINER_REUSE", "window_ms")
+        old = [k for k, d in decls.items()
+               if max(d["close"], d["first"] + window) + rs.state_retention_ms <= now]
         for k in old:
-            del state["decls"][k]
+            del decls[k]
         return released
 
     # -- association of events to declarations ----------------------------------------------------
@@ -198,7 +231,7 @@ class ContainerCheck:
                 else:
                     after = [d for d in by_first if d["first"] - lookback <= t]
                     owner = after[0] if after else None
-            if owner is not None and not (owner["first"] - lookback <= t <= owner["eval"]):
+            if owner is not None and not (owner["first"] - lookback <= t <= owner["close"]):
                 owner = None
             owners.append(owner["id"] if owner is not None else None)
         return owners
@@ -283,13 +316,14 @@ class ContainerCheck:
                                      f"{window / 86_400_000:g} days: {names}; this one for \"{d['consignee']}\"",
                                      t, rs))
 
-        # CONTAINER_NOT_SEEN
-        if d["mode"] in rs.param("CONTAINER_NOT_SEEN", "modes"):
+        # CONTAINER_NOT_SEEN: an absence, decided at the declaration's absence deadline
+        if d["mode"] in rs.param("CONTAINER_NOT_SEEN", "modes") and t >= d["absence"]:
             since = d["first"] - rs.param("CONTAINER_NOT_SEEN", "window_before_ms")
             if not any(e[T] >= since for e in state["events"]):
                 out.append(make_evidence(d, "CONTAINER_NOT_SEEN",
                                          f"no event for declared container {container} since "
-                                         f"{fmt_time(since)} (filed {fmt_time(d['first'])})", t, rs))
+                                         f"{fmt_time(since)} (filed {fmt_time(d['first'])}, expected loading "
+                                         f"{fmt_time(d['load'])})", t, rs))
         return out
 
     @staticmethod

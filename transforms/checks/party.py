@@ -5,10 +5,12 @@ Input: DECLARATION (FILING / AMENDMENT keep the latest version, INVALIDATION wit
 
 The 2010 printer-cartridge plot: one shipper, the same goods, several routes in a few days, to
 different consignees, after small test shipments. Honest traders keep their lanes (one or two places
-of loading, one itinerary each), so the signal is not "two routes" alone. Evaluation, once per
-declaration at its deadline - 1 ms, over the consignor's declarations of the same HS heading (4
-digits) filed within window_days of it (before or after: by the deadline every such declaration is
-known). Only the latest version of each declaration counts: an AMENDMENT replaces the earlier
+of loading, one itinerary each), so the signal is not "two routes" alone. Declarations are applied
+in event-time order at timers (`_common.buffer_input`); each new or changed one re-evaluates the
+declarations of a heading it shares filed within the windows of it (before or after: a split's
+first consignment is re-assessed when the second is filed), over the consignor's declarations of
+the same HS heading (4 digits) filed within window_days of it, and the assessor hears what changed
+(`_common.report`). Only the latest version of each declaration counts: an AMENDMENT replaces the earlier
 version (its old route or consignee is gone), an INVALIDATION removes the declaration.
 
 The split pattern (`split_pattern`) is the consignments (over TEST_SHIPMENT max_mass_kg: a sample
@@ -22,8 +24,9 @@ and a route that only serves consignees of other routes adds nothing.
 | SPLIT_SHIPMENT | this declaration is in the pattern, and the pattern spans >= min_routes distinct routes (place of loading + itinerary) and >= min_consignees consignees; an established consignor (>= established_min_history declarations before the window) needs >= established_min_routes routes. Declarations of the heading outside the pattern get no evidence |
 | TEST_SHIPMENT | this one is not itself a parcel (> max_mass_kg) and small shipments of the heading (at most max_mass_kg and max_mass_share of this one's mass) preceded it within window_days |
 
-State keeps each declaration for max(split, test window) + decision delay + retention after its
-filing, then forgets it; the key is cleared when nothing is left.
+State keeps each declaration for max(split, test window) + retention after its filing (no later
+declaration can change its findings after that), then forgets it; the key is cleared when nothing
+is left.
 """
 from __future__ import annotations
 
@@ -31,11 +34,13 @@ import bisect
 from sys import intern
 
 from transforms.checks._common import (
-    due_declarations,
-    evaluate_each,
+    buffer_input,
     extend_expiry,
     fmt_time,
+    is_open,
     make_evidence,
+    report,
+    take_due,
     upsert_declaration,
 )
 from transforms.parties import entity_key
@@ -76,44 +81,46 @@ class PartyBehaviourCheck:
     def on_event(self, state, kind: str, record: dict, ctx: Context) -> Step:
         if kind != DECLARATION:
             return Step(state)
-        rs = ctx.ruleset
         if state is None:
-            state = {"decls": {}, "pending": [], "order": [], "hs4": {}, "forgotten": 0, "inv": [], "expire": 0}
+            state = {"decls": {}, "order": [], "hs4": {}, "forgotten": 0, "inv": [], "expire": 0, "inbox": [],
+                     "consignor": entity_key(record["consignor"])}
+        return Step(state, [], [buffer_input(state, kind, record)])
+
+    def _apply(self, state, record: dict, rs, timers: list) -> dict | None:
+        """Apply one declaration in event-time order; returns the compact declaration it changed."""
         did = record["declaration_id"]
         decls = state["decls"]
-        timers = []
         if record.get("message_type") == "INVALIDATION":
             gone = decls.pop(did, None)
             if gone is not None:
                 _unindex(state, gone)
             if did not in state["inv"]:
                 state["inv"].append(did)
-            expire = record["filed_at_ms"] + rs.decision_delay_ms + rs.state_retention_ms
-        elif did in state["inv"]:
-            return Step(state)
-        else:
-            cur = decls.get(did)
-            t = upsert_declaration(state, record, _compact_declaration, rs)
-            if t is None:
-                return Step(state)
-            new = decls[did]
-            if new is not cur:
-                if cur is not None:
-                    _unindex(state, cur)
-                _index(state, new)
-            if cur is None or cur["first"] != new["first"]:
-                bisect.insort(state["order"], [new["first"], did])
-            timers.append(t)
-            expire = new["first"] + self._horizon(rs)
-            if len(decls) > MAX_DECLS:
-                self._forget_oldest(state, len(decls) - MAX_DECLS)
-        extend_expiry(state, expire, timers)
-        return Step(state, [], timers)
+            extend_expiry(state, record["filed_at_ms"] + self._horizon(rs), timers)
+            return gone
+        if did in state["inv"]:
+            return None
+        cur = decls.get(did)
+        cur_first = None if cur is None else cur["first"]
+        new = upsert_declaration(state, record, _compact_declaration, rs)
+        if new is None:
+            return None
+        if new is not cur:
+            if cur is not None:
+                _unindex(state, cur)
+            _index(state, new)
+        if cur_first != new["first"]:
+            bisect.insort(state["order"], [new["first"], did])
+        extend_expiry(state, new["first"] + self._horizon(rs), timers)
+        if len(decls) > MAX_DECLS:
+            self._forget_oldest(state, len(decls) - MAX_DECLS)
+        return new
 
     @staticmethod
     def _horizon(rs) -> int:
+        """A declaration matters to this check while others within the windows may still come."""
         window = max(rs.param("SPLIT_SHIPMENT", "window_ms"), rs.param("TEST_SHIPMENT", "window_ms"))
-        return window + rs.decision_delay_ms + rs.state_retention_ms
+        return window + rs.state_retention_ms
 
     @staticmethod
     def _forget_oldest(state: dict, n: int, before: int | None = None) -> None:
@@ -137,12 +144,34 @@ class PartyBehaviourCheck:
         if state is None:
             return Step(None)
         rs = ctx.ruleset
-        out = evaluate_each(due_declarations(state, timestamp_ms),
-                            lambda d: self._evaluate(d, state, timestamp_ms, rs))
-        if timestamp_ms >= state["expire"]:
+        timers: list = []
+        due = take_due(state, timestamp_ms)
+        changed = [d for d in (self._apply(state, record, rs, timers) for _, _, record in due) if d is not None]
+        out: list[dict] = []
+        if changed:
+            origin = f"{self.name}:{state['consignor']}"
+            for d in self._affected(state, changed, rs):
+                if is_open(d, timestamp_ms):
+                    out.extend(report(d, self._evaluate(d, state, timestamp_ms, rs), timestamp_ms, rs, origin))
+        if timestamp_ms >= state["expire"] and not state["inbox"]:
             return Step(None, out)
         self._forget_oldest(state, 0, before=timestamp_ms - self._horizon(rs) + 1)
-        return Step(state, out)
+        return Step(state, out, timers)
+
+    @staticmethod
+    def _affected(state: dict, changed: list[dict], rs) -> list[dict]:
+        """The declarations whose findings a new or changed declaration may change: itself and the
+        consignor's other declarations of a heading it shares, within the windows (in filing order)."""
+        window = max(rs.param("SPLIT_SHIPMENT", "window_ms"), rs.param("TEST_SHIPMENT", "window_ms"))
+        hs4 = set()
+        lo, hi = None, None
+        for c in changed:
+            hs4.update(c["hs4"])
+            lo = c["first"] - window if lo is None else min(lo, c["first"] - window)
+            hi = c["first"] + window if hi is None else max(hi, c["first"] + window)
+        out = [d for d in state["decls"].values() if lo <= d["first"] <= hi and not hs4.isdisjoint(d["hs4"])]
+        out.sort(key=lambda d: (d["first"], d["id"]))
+        return out
 
     def _evaluate(self, d: dict, state: dict, t: int, rs) -> list[dict]:
         """SPLIT_SHIPMENT and TEST_SHIPMENT for one declaration. The per-heading index answers
