@@ -52,6 +52,15 @@ COLUMNS = [
     ("random_selection", "BOOLEAN"),
     ("event_time_ms", "BIGINT"),
     ("processing_time_ms", "BIGINT"),
+    # the lifecycle (transforms.lifecycle); null in files written before it
+    ("phase", "STRING"),
+    ("sequence", "INT"),
+    ("supersedes", "STRING"),
+    ("trigger", "STRING"),
+    ("outcome_note", "STRING"),
+    ("escalated", "BOOLEAN"),
+    ("expected_loading_ms", "BIGINT"),
+    ("expected_arrival_ms", "BIGINT"),
     (PARTITION, "STRING"),
 ]
 SCORECARD_FIELDS = ("kind", "code", "detail", "contribution")
@@ -70,6 +79,8 @@ def row_values(assessment: dict) -> tuple:
         scorecard_json(assessment["scorecard"]), assessment.get("model_score"), assessment.get("model_version"),
         assessment["ruleset_version"],
         assessment["random_selection"], assessment["event_time_ms"], assessment["processing_time_ms"],
+        *(assessment.get(f) for f in ("phase", "sequence", "supersedes", "trigger", "outcome_note", "escalated",
+                                      "expected_loading_ms", "expected_arrival_ms")),
         day_of(assessment["event_time_ms"]).isoformat(),
     )
 

@@ -36,8 +36,15 @@ def open_store(store_dir):
     store = Path(store_dir)
     if not store.is_dir():
         raise FileNotFoundError(f"no assessment store at {store}")
-    return ds.dataset(str(store), format="parquet",
-                      partitioning=ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive"))
+    partitioning = ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive")
+    dataset = ds.dataset(str(store), format="parquet", partitioning=partitioning)
+    # Files written before a column was added lack it: read every file with the union of their
+    # columns (the missing ones come back null).
+    schemas = {f.physical_schema for f in dataset.get_fragments()}
+    if len(schemas) > 1:
+        schema = pa.unify_schemas([*schemas, pa.schema([(PARTITION, pa.string())])])
+        dataset = ds.dataset(str(store), format="parquet", partitioning=partitioning, schema=schema)
+    return dataset
 
 
 def store_filter(day=None, day_from=None, day_to=None, outcome=None, ruleset_version=None, alert=None):

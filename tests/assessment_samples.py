@@ -45,6 +45,14 @@ def sample_assessment(i: int, count: int = 300, days: int = 4) -> dict:
         "random_selection": i % 13 == 0,
         "event_time_ms": t,
         "processing_time_ms": t + 1234,
+        "phase": ("PRE_LOADING", "RE_ASSESSMENT", "PRE_ARRIVAL", None)[i % 4],
+        "sequence": None if i % 4 == 3 else 1 + i % 4,
+        "supersedes": f"DECL-{i:05d}#{i % 4}" if i % 4 in (1, 2) else None,
+        "trigger": "FILING" if i % 4 == 0 else None,
+        "outcome_note": "held at DO_NOT_LOAD (assessment X#1)" if i % 9 == 0 else None,
+        "escalated": None if i % 4 == 3 else i % 2 == 0,
+        "expected_loading_ms": t + 3_600_000 if i % 5 else None,
+        "expected_arrival_ms": t + 86_400_000 if i % 5 else None,
     }
     validate(assessment, codec.parsed_schema("RiskAssessment"), raise_errors=True)  # samples follow the schema
     return assessment

@@ -202,6 +202,7 @@ class DeclarationAssessor:
         """Apply the held versions and evidence whose time has come, in event-time order; returns
         what changed, for the record's trigger, and why a lower outcome may stand (or None)."""
         triggers: list[str] = []
+        retracted: list[str] = []
         lifted = None
         for t, kind, record in take_due(state, timestamp_ms):
             if kind == DECLARATION:
@@ -220,12 +221,15 @@ class DeclarationAssessor:
             if record.get("retracted"):
                 if evidence.pop(key, None) is not None:
                     triggers.append(f"{record['code']} retracted")
-                    lifted = lifted or f"{record['code']} retracted (the evidence no longer holds)"
+                    retracted.append(record["code"])
             elif key in evidence or len(evidence) < MAX_EVIDENCE:
                 if key not in evidence or evidence[key].get("points") != record.get("points"):
                     triggers.append(record["code"])
                 evidence[key] = record
-        return list(dict.fromkeys(triggers)), lifted
+        if lifted is None and retracted:
+            lifted = f"{', '.join(sorted(set(retracted)))} retracted (the evidence no longer holds)"
+        # A canonical order: what arrived together at one instant reads the same on every engine.
+        return sorted(set(triggers), key=lambda s: (not s.startswith("AMENDMENT"), s)), lifted
 
     # -- deciding ---------------------------------------------------------------------------------
     def _model(self, ctx):

@@ -31,13 +31,15 @@ def buffer_input(state: dict, kind: str, record: dict) -> int:
 
 
 def take_due(state: dict, timestamp_ms: int) -> list:
-    """The held inputs whose time has come, in (event time, arrival) order; removes them."""
+    """The held inputs whose time has come, in (event time, kind, arrival) order; removes them."""
     inbox = state["inbox"]
     if not inbox or min(x[0] for x in inbox) > timestamp_ms:
         return []
     due = [x for x in inbox if x[0] <= timestamp_ms]
     state["inbox"] = [x for x in inbox if x[0] > timestamp_ms]
-    due.sort(key=lambda x: x[0])  # stable: arrival order within one instant
+    # By time, then kind (declarations before evidence at one instant); stable: arrival order
+    # within one instant and kind (one key's records of one stream keep their order end to end).
+    due.sort(key=lambda x: (x[0], x[1]))
     return due
 
 
