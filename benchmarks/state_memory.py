@@ -1,9 +1,10 @@
-"""Keyed state per open consignment: how much memory a million declarations awaiting their
-decision take in the job's keyed state.
+"""Keyed state per open consignment: how much memory a million open lifecycles (declarations
+filed and not yet arrived, docs/lifecycle.md) take in the job's keyed state.
 
-Runs generated traffic through the in-memory reference runner (the same checks the job runs,
-transforms/runner.py), stops when most declarations are filed but none is decided yet (the
-state is at its peak then: decisions come days after filing), and measures the keyed state of
+Runs generated traffic (real transit times: weeks at sea) through the in-memory reference runner
+(the same checks the job runs, transforms/runner.py), stops when the most lifecycles are open (the
+state is at its peak then: a lifecycle closes after the consignment's arrival, with its voyage's
+container events held), and measures the keyed state of
 every check as the job stores it: one value per key (ValueState of PICKLED_BYTE_ARRAY holding
 the state's marshal bytes, jobs.functions.encode_state), plus the key itself; and, for
 comparison, the pickled state the job stored before. Heap backends add object overhead (RocksDB adds its
@@ -84,12 +85,12 @@ def main(argv=None) -> int:
         total, total_pickled = total + size, total_pickled + pickled
         rows.append({"check": stage.name, "keys": len(per_key), "bytes": size, "pickled_bytes": pickled})
     per_open = total / open_decisions
-    print(f"peak: {open_decisions} declarations awaiting their decision")
+    print(f"peak: {open_decisions} open lifecycles (declarations filed, not yet arrived)")
     print(f"{'check':<24}{'keys':>10}{'bytes':>14}{'pickled bytes':>15}")
     for r in rows:
         print(f"{r['check']:<24}{r['keys']:>10}{r['bytes']:>14}{r['pickled_bytes']:>15}")
-    print(f"serialized keyed state per open declaration: {per_open:,.0f} bytes; "
-          f"per million open declarations: {per_open * 1e6 / 2**30:.2f} GiB "
+    print(f"serialized keyed state per open consignment: {per_open:,.0f} bytes; "
+          f"per million open consignments: {per_open * 1e6 / 2**30:.2f} GiB "
           f"(pickled, as before 2026-11-30: {total_pickled / open_decisions:,.0f} bytes, "
           f"{total_pickled / open_decisions * 1e6 / 2**30:.2f} GiB)")
 

@@ -13,10 +13,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from generator import data as D
+from generator.schedule import Schedule
 from generator.world import DAY_MS, HOUR_MS, AltRoute, Forwarder, Lane, World
 from transforms.parties import name_similarity
 
 MINUTE_MS = 60_000
+SEA_LEAD_MIN = (24 * 60, 96 * 60)  # sea: minutes from the filing to the scheduled LOAD (ICS2: 24 h at least)
+AIR_LEAD_MIN_MS = HOUR_MS  # air and post: the flight at least an hour after the filing (two rotations a day)
+ROAD_LEAD_MIN_MS = 3 * HOUR_MS  # road: the ferry at least 3 hours after the filing
 
 
 @dataclass
@@ -42,9 +46,9 @@ class Consignment:
     iso_type: str | None = None
     carrier: str | None = None
     booking: str | None = None
-    load_ms: int | None = None  # sea: LOAD at the place of loading
-    day: int | None = None  # sea: voyage day (epoch day of the LOAD)
-    dep_ms: int | None = None  # air / post: flight departure; road: ferry sailing
+    load_ms: int | None = None  # sea: scheduled LOAD at the place of loading (the actual one: + the voyage's slip)
+    day: int | None = None  # sea: voyage day (epoch day of the scheduled LOAD)
+    dep_ms: int | None = None  # air / post: scheduled flight departure; road: scheduled ferry sailing
     declared: bool = True  # False: a manifest line with no declaration
     scenario: str | None = None
     amendment: dict | None = None  # {"at": ms, "v1": {field: value as first filed}}
@@ -76,10 +80,11 @@ def loguniform(rng: random.Random, lo: float, hi: float) -> float:
 class Factory:
     """Builds honest consignments on a lane; planted scenarios start from the same builder."""
 
-    def __init__(self, world: World, rng: random.Random, start_ms: int):
+    def __init__(self, world: World, rng: random.Random, start_ms: int, schedule: Schedule | None = None):
         self.w = world
         self.rng = rng
         self.ref = world.ref
+        self.sched = schedule if schedule is not None else Schedule(0)
         self.yy = datetime.fromtimestamp(start_ms / 1000, timezone.utc).year % 100
 
     # -- goods ------------------------------------------------------------------------------------
@@ -191,13 +196,15 @@ class Factory:
             c.containers = [w.container(svc.carrier)]
             c.seals = [w.seal(svc.carrier)]
             c.iso_type = D.FCL.get(goods[0]["hs_code"][:6], (0, 0, "45G1"))[2]
+            # ICS2 deep sea: filed at least 24 h before loading, typically 1-4 days
             next_minute = filed_at - filed_at % MINUTE_MS + MINUTE_MS
-            self.set_load(c, next_minute + r.randint(24 * 60, 48 * 60 - 1) * MINUTE_MS)
+            self.set_load(c, next_minute + r.randint(SEA_LEAD_MIN[0], SEA_LEAD_MIN[1] - 1) * MINUTE_MS)
         elif mode in ("AIR", "POSTAL"):
-            c.dep_ms = route.departure(filed_at + (4 if mode == "AIR" else 6) * HOUR_MS)
-            c.conveyance_ref = route.flight
+            # the pre-loading filing (PLACI): the next rotation at least an hour away (1-13 h)
+            c.dep_ms = route.departure(filed_at + AIR_LEAD_MIN_MS)
+            c.conveyance_ref = route.flight_at(c.dep_ms)
         else:
-            c.dep_ms = route.sailing(filed_at + 3 * HOUR_MS)
+            c.dep_ms = route.sailing(filed_at + ROAD_LEAD_MIN_MS)
         return c
 
     def set_load(self, c: Consignment, load_ms: int) -> None:
@@ -205,6 +212,18 @@ class Factory:
         c.load_ms = load_ms
         c.day = load_ms // DAY_MS
         c.conveyance_ref = c.route.mother(c.day).imo
+
+    def load_before(self, c: Consignment, latest_ms: int) -> None:
+        """Schedule the container's LOAD so that the actual one (the voyage may slip) is at or
+        before latest_ms."""
+        load = latest_ms
+        for _ in range(60):
+            self.set_load(c, load)
+            actual = self.sched.sea_load_actual(c.route, c.load_ms)
+            if actual <= latest_ms:
+                return
+            load -= actual - latest_ms
+        raise AssertionError("no voyage without a slip found")  # 0.8 ** 60: never
 
     # -- honest corrections ---------------------------------------------------------------------------
     def amend(self, c: Consignment) -> None:
@@ -251,7 +270,10 @@ class Factory:
         ports = [p for p in dict.fromkeys(D.DEVIATION_PORTS[region] + D.DEVIATION_PORTS["other"])
                  if self.ref.country_of(p) not in allowed]
         port = r.choice(ports)
-        c.amendment = {"at": c.filed_at + r.randint(45, 6 * 60) * MINUTE_MS, "v1": {"itinerary": list(c.itinerary)},
+        if c.load_ms - c.filed_at < 31 * HOUR_MS:  # the next voyage: the amendment a day before loading
+            self.set_load(c, c.load_ms + DAY_MS)
+        latest = min(6 * 60, (c.load_ms - c.filed_at - 24 * HOUR_MS) // MINUTE_MS)
+        c.amendment = {"at": c.filed_at + r.randint(45, latest) * MINUTE_MS, "v1": {"itinerary": list(c.itinerary)},
                        "kind": "itinerary"}
         c.itinerary = c.itinerary[:-1] + (self.ref.country_of(port),) + c.itinerary[-1:]
         c.events = {"kind": "deviation", "port": port}
@@ -271,6 +293,8 @@ class Factory:
         filed = max(c.filed_at, dep - r.randint(30, 90) * MINUTE_MS)
         if filed < end_ms:
             c.filed_at, c.dep_ms = filed, dep
+            if c.mode == "AIR":
+                c.conveyance_ref = c.route.flight_at(dep)
 
     def name_variant(self, party: dict) -> dict:
         """The same trader as another filer writes it: a typo, the legal form spelt otherwise or

@@ -1,19 +1,21 @@
 """Container events as the carriers publish them: DCSA Track & Trace 2.2 EquipmentEvents.
 
-Honest sea consignment filed at T, loaded at L (T + 24..48 h) on voyage day d (the UTC day of L):
+Honest sea consignment filed at T, its container scheduled to be loaded at L (T + 24..96 h) on
+voyage day d; the voyage (generator.schedule) leaves at ETD and arrives at ETA, both late by the
+voyage's slip for a share of the voyages (S_load, S_arr: 6 h..3 days):
 
-    GTOT  EMPTY  place of loading   T - 2..20 h        (empty box picked up at the depot)
-    STUF  LADEN  place of loading   + 2..6 h           (stuffed and sealed: the declaration's seals)
-    GTIN  LADEN  place of loading   + 3..12 h          (gated in at the terminal)
-    LOAD  LADEN  place of loading   L                  (feeder or mother vessel)
-    DISC  LADEN  hub                d + 26..30 h       (transshipment ports in the itinerary only)
-    LOAD  LADEN  hub                + 3..7 h           (onto the mother vessel)
-    DISC  LADEN  place of unloading d + 41..45 h
-    GTOT  LADEN  place of unloading + 1.5..3.5 h
+    GTOT  EMPTY  place of loading   STUF - 2..36 h      (empty box picked up at the depot)
+    STUF  LADEN  place of loading   GTIN - 3..48 h      (stuffed and sealed: the declaration's seals)
+    GTIN  LADEN  place of loading   L - 1..5 days       (gated in for the scheduled voyage)
+    LOAD  LADEN  place of loading   L + S_load          (feeder or mother vessel)
+    DISC  LADEN  hub                hub arrival + 1..12 h   (transshipment ports in the itinerary only)
+    LOAD  LADEN  hub                hub departure - 2..10 h (onto the mother vessel, 1-4 days later)
+    DISC  LADEN  place of unloading ETA + S_arr + 1..20 h
+    GTOT  LADEN  place of unloading + 12 h..5 days
 
-so every event lies in [T - 1 day, T + 4 days] (transit times are compressed to fit the spec's
-time line: the risk decision is taken at T + 5 days). Times are UTC instants written in the
-port's local time with its offset, as carriers do.
+so a container's events span 3 to 8 weeks on the long routes (Asia: 20-40 days at sea), and the
+ones before loading all come before the scheduled loading, even when the vessel is late. Times
+are UTC instants written in the port's local time with its offset, as carriers do.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from datetime import datetime, timedelta, timezone
 
 from generator import data as D
 from generator.consignments import MINUTE_MS, Consignment
-from generator.world import DAY_MS, ID_NAMESPACE, World
+from generator.schedule import Schedule
+from generator.world import ID_NAMESPACE, World
 
 
 def iso_local(ms: int, unlocode: str) -> str:
@@ -35,27 +38,10 @@ def iso_local(ms: int, unlocode: str) -> str:
 
 
 class EventFactory:
-    def __init__(self, world: World, rng: random.Random):
+    def __init__(self, world: World, rng: random.Random, schedule: Schedule):
         self.w = world
         self.rng = rng
-        self.voyages: dict = {}
-
-    def voyage(self, svc, day: int) -> dict:
-        """Times shared by every container of one voyage (one service, one loading day)."""
-        key = (svc.key, day)
-        v = self.voyages.get(key)
-        if v is None:
-            r = self.rng
-            dep = day * DAY_MS + DAY_MS
-            hub_disc = dep + r.randint(2 * 60, 5 * 60) * MINUTE_MS
-            v = {
-                "manifest_at": day * DAY_MS - r.randint(2 * 60, 20 * 60) * MINUTE_MS,
-                "hub_disc": hub_disc,
-                "hub_load": hub_disc + r.randint(3 * 60, 6 * 60) * MINUTE_MS,
-                "pod_disc": dep + r.randint(17 * 60, 20 * 60) * MINUTE_MS,
-            }
-            self.voyages[key] = v
-        return v
+        self.sched = schedule
 
     def _call(self, svc, vessel, voyage: str, unlocode: str) -> dict:
         return {
@@ -76,17 +62,15 @@ class EventFactory:
             return []
         r = self.rng
         svc = c.route
-        v = self.voyage(svc, c.day)
+        v = self.sched.voyage(svc, c.day)
         mother, feeder = svc.mother(c.day), svc.feeder(c.day)
         first_vessel = feeder if svc.hub else mother
         first_voyage = svc.feeder_voyage(c.day) if svc.hub else svc.voyage(c.day)
-        load = c.load_ms
-        if kind == "late":
-            gtot = load - r.randint(14 * 60, 22 * 60) * MINUTE_MS
-        else:
-            gtot = c.filed_at - r.randint(2 * 60, 20 * 60) * MINUTE_MS
-        stuf = gtot + r.randint(2 * 60, 6 * 60) * MINUTE_MS
-        gtin = min(stuf + r.randint(3 * 60, 12 * 60) * MINUTE_MS, load - r.randint(60, 180) * MINUTE_MS)
+        planned = c.load_ms  # the scheduled LOAD: the box is at the terminal for it
+        load = planned + v.slip_load
+        gtin = planned - r.randint(24 * 60, 5 * 24 * 60) * MINUTE_MS
+        stuf = gtin - r.randint(3 * 60, 48 * 60) * MINUTE_MS
+        gtot = stuf - r.randint(2 * 60, 36 * 60) * MINUTE_MS
         pol_call = self._call(svc, first_vessel, first_voyage, svc.pol)
         steps = [
             ("GTOT", gtot, svc.pol, "EMPTY", pol_call, "Empty depot"),
@@ -94,24 +78,26 @@ class EventFactory:
             ("GTIN", gtin, svc.pol, "LADEN", pol_call, "Container terminal"),
             ("LOAD", load, svc.pol, "LADEN", pol_call, "Container terminal"),
         ]
-        t_last = v["hub_load"] if svc.hub else load
+        leg_start = v.atd  # the leg to the place of unloading starts at the last port of departure
         if svc.hub:
-            steps.append(("DISC", v["hub_disc"] + r.randint(0, 60) * MINUTE_MS, svc.hub, "LADEN",
+            steps.append(("DISC", v.hub_arr + r.randint(60, 12 * 60) * MINUTE_MS, svc.hub, "LADEN",
                           self._call(svc, first_vessel, first_voyage, svc.hub), "Transshipment terminal"))
-            steps.append(("LOAD", v["hub_load"] + r.randint(0, 60) * MINUTE_MS, svc.hub, "LADEN",
+            steps.append(("LOAD", v.hub_dep - r.randint(2 * 60, 10 * 60) * MINUTE_MS, svc.hub, "LADEN",
                           self._call(svc, mother, svc.voyage(c.day), svc.hub), "Transshipment terminal"))
+            leg_start = v.hub_dep
         if kind == "deviation":
+            # an unplanned call on the way, days before the arrival: discharged, then reloaded
             port = c.events["port"]
-            base = (max(t_last, load) + r.randint(60, 120) * MINUTE_MS) if svc.hub else \
-                c.day * DAY_MS + DAY_MS + r.randint(4 * 60, 8 * 60) * MINUTE_MS
+            leg = v.ata - leg_start
+            base = leg_start + round(leg * r.uniform(0.25, 0.55) / MINUTE_MS) * MINUTE_MS
+            stay = min(r.randint(6 * 60, 30 * 60) * MINUTE_MS, leg * 35 // 100)
             call = self._call(svc, mother, svc.voyage(c.day), port)
             steps.append(("DISC", base, port, "LADEN", call, "Container terminal"))
-            steps.append(("LOAD", base + r.randint(90, 150) * MINUTE_MS, port, "LADEN", call, "Container terminal"))
+            steps.append(("LOAD", base + stay, port, "LADEN", call, "Container terminal"))
         pod_call = self._call(svc, mother, svc.voyage(c.day), svc.pod)
-        disc = v["pod_disc"] + r.randint(0, 90) * MINUTE_MS
+        disc = v.ata + r.randint(60, 20 * 60) * MINUTE_MS
         steps.append(("DISC", disc, svc.pod, "LADEN", pod_call, "Container terminal"))
-        cap = c.day * DAY_MS + 2 * DAY_MS - 5 * MINUTE_MS
-        steps.append(("GTOT", min(cap, disc + r.randint(90, 210) * MINUTE_MS), svc.pod, "LADEN", pod_call,
+        steps.append(("GTOT", disc + r.randint(12 * 60, 5 * 24 * 60) * MINUTE_MS, svc.pod, "LADEN", pod_call,
                       "Container terminal"))
 
         out = []
@@ -147,8 +133,10 @@ class EventFactory:
 
     @staticmethod
     def step_index(c: Consignment, code: str, where: str) -> int:
-        """Index in the step list of the first `code` event at `where` ("hub" or "pod")."""
+        """Index in the step list of the first `code` event at `where` ("pol", "hub" or "pod")."""
         svc = c.route
+        if where == "pol":
+            return ["GTOT", "STUF", "GTIN", "LOAD"].index(code)
         if where == "hub":
             return 4 if code == "DISC" else 5
         base = 4 + (2 if svc.hub else 0) + (2 if c.events.get("kind") == "deviation" else 0)

@@ -13,6 +13,23 @@ from generator.world import DAY_MS, HOUR_MS, Lane
 from transforms.parties import name_similarity
 
 CONTROL_SHARE = 0.3
+# When an instance must be caught (ground_truth.json: in_time_by, deadline_ms): before loading for
+# what the filings themselves show, before arrival for what the voyage shows (container events,
+# the carrier's manifest, the filing's timing against the loading).
+IN_TIME_BY = {
+    "SPLIT_SHIPMENT": "loading",
+    "UNDERVALUATION": "loading",
+    "MANIFEST_MISMATCH": "loading",
+    "UNDECLARED_CONSIGNMENT": "arrival",
+    "CONTAINER_NOT_SEEN": "arrival",
+    "ROUTE_DEVIATION": "arrival",
+    "LATE_FILING": "arrival",
+    "SEAL_TAMPERING": "arrival",
+    "WATCHLIST_PARTY": "loading",
+    "RESTRICTED_GOODS": "loading",
+    "CONTAINER_REUSE": "loading",
+    "IMPLAUSIBLE_MASS": "loading",
+}
 
 
 def _instance(scenario: str, declared: list, targets: list, note: str, house_documents: list | None = None) -> dict:
@@ -255,19 +272,27 @@ def route_deviation(b) -> dict:
 def late_filing(b) -> dict:
     r = b.rng
     _, _, c = _honest(b, "SEA")
-    b.f.set_load(c, c.filed_at - r.randint(2 * 60, 14 * 60) * MINUTE_MS)
+    # the actual LOAD (after the voyage's slip, if any) 2-14 h before the filing
+    b.f.load_before(c, c.filed_at - r.randint(2 * 60, 14 * 60) * MINUTE_MS)
     c.events = {"kind": "late"}
     _mark(b, [c], "LATE_FILING")
     _maybe_control(b, c, [(9, "IRREGULARITY", None, "DOCUMENTARY"), (1, "SEIZURE", "OTHER", "PHYSICAL")],
                    amount=r.uniform(500, 5000))
+    loaded = b.f.sched.sea_load_actual(c.route, c.load_ms)
     return _instance("LATE_FILING", [c], [c], f"container {c.containers[0]} loaded at {c.pol} "
-                                                 f"{(c.filed_at - c.load_ms) / HOUR_MS:.1f} h before the filing")
+                                                 f"{(c.filed_at - loaded) / HOUR_MS:.1f} h before the filing")
 
 
 def seal_tampering(b) -> dict:
     r, w = b.rng, b.w
-    _, _, c = _honest(b, "SEA")
-    points = [("DISC", "pod"), ("GTOT", "pod")] + ([("DISC", "hub"), ("LOAD", "hub")] if c.route.hub else [])
+    # the seals change on the way, before the arrival: at the transshipment hub (a lane with one
+    # if there is any), else between the gate-in and the loading at the port of loading
+    for _ in range(50):
+        consignor, lane = b.pick_lane("SEA")
+        if lane.route.hub:
+            break
+    c = b.f.consignment(consignor.party, lane, b.sample_time())
+    points = [("DISC", "hub"), ("LOAD", "hub")] if c.route.hub else [("LOAD", "pol")]
     code, where = r.choice(points)
     removed = r.random() < 0.4
     new = [] if removed else [w.seal(c.carrier)]
@@ -275,7 +300,7 @@ def seal_tampering(b) -> dict:
     _mark(b, [c], "SEAL_TAMPERING")
     _maybe_control(b, c, [(6, "SEIZURE", "DRUGS", "PHYSICAL"), (4, "IRREGULARITY", None, "PHYSICAL")],
                    amount=r.uniform(0, 3000))
-    loc = c.route.hub if where == "hub" else c.pod
+    loc = c.route.hub if where == "hub" else c.pol
     what = "seals removed" if removed else f"seal {c.seals[0]} replaced by {new[0]}"
     return _instance("SEAL_TAMPERING", [c], [c], f"container {c.containers[0]}: {what} at {code} {loc}, no inspection")
 
@@ -450,7 +475,7 @@ def container_reuse(b) -> dict:
             importer = w.new_importer(w.eu_country(_served(a.pod)), sector)
             if all(name_similarity(importer.party["name"], x.consignee["name"]) < 60 for x in reused):
                 break
-        lo = max(a.filed_at - 12 * HOUR_MS, a.load_ms - 48 * HOUR_MS, b.start)
+        lo = max(a.filed_at - 12 * HOUR_MS, a.load_ms - 96 * HOUR_MS, b.start)
         hi = min(a.load_ms - 24 * HOUR_MS, a.filed_at + 4 * HOUR_MS)
         t = r.randint(lo // 1000, max(lo, hi) // 1000) * 1000
         c = f.consignment(shipper, lane_b, t, importer=importer)

@@ -33,7 +33,8 @@ from pathlib import Path
 from generator import data as D
 from generator.consignments import MINUTE_MS, Consignment, Factory
 from generator.events import EventFactory
-from generator.scenarios import SCENARIOS
+from generator.schedule import Schedule
+from generator.scenarios import IN_TIME_BY, SCENARIOS
 from generator.world import DAY_MS, HOUR_MS, World
 from schemas.codec import write_avro_file
 from transforms.dcsa import from_dcsa
@@ -93,12 +94,13 @@ class Clock:
 class Builder:
     """Collects consignments (honest and planted) and turns them into the four streams."""
 
-    def __init__(self, world: World, rng: random.Random, clock: Clock):
+    def __init__(self, world: World, rng: random.Random, clock: Clock, schedule: Schedule):
         self.w, self.rng, self.clock = world, rng, clock
         self.ref = world.ref
         self.start, self.end = clock.start, clock.end
-        self.f = Factory(world, rng, clock.start)
-        self.ev = EventFactory(world, rng)
+        self.sched = schedule
+        self.f = Factory(world, rng, clock.start, schedule)
+        self.ev = EventFactory(world, rng, schedule)
         self.consignments: list[Consignment] = []
         self.restricted_count = 0
         self._lane_index = {m: list(range(len(v))) for m, v in world.lanes_by_mode.items()}
@@ -209,6 +211,7 @@ class Builder:
         for c in cons:
             if not c.declared:
                 continue
+            times = self.sched.times(c)
             base = {
                 "declaration_id": c.declaration_id, "version": 1, "message_type": "FILING",
                 "filing_level": "HOUSE", "house_document": c.house_document,
@@ -218,6 +221,7 @@ class Builder:
                 "goods": [dict(g) for g in c.goods], "transport_mode": c.mode, "conveyance_ref": c.conveyance_ref,
                 "place_of_loading": c.pol, "place_of_unloading": c.pod, "itinerary": list(c.itinerary),
                 "containers": list(c.containers), "seals": list(c.seals), "filed_at_ms": c.filed_at,
+                "expected_loading_ms": times.expected_loading, "expected_arrival_ms": times.expected_arrival,
             }
             if c.amendment:
                 first = dict(base, **c.amendment["v1"])
@@ -291,31 +295,38 @@ class Builder:
                     line = dict(line, packages=sum(g["packages"] for g in c.amendment["v1"]["goods"]))
                 lines.append(line)
             if c0.mode == "SEA":
+                # deep sea: the carrier files at least 24 h before any loading on the voyage
                 svc, day = c0.route, c0.day
                 vessel = svc.mother(day)
                 voyage = svc.voyage(day)
+                v = self.sched.voyage(svc, day)
                 rec = {"manifest_id": f"{svc.carrier}-{vessel.imo}-{voyage}-{svc.pol}", "carrier_id": svc.carrier,
-                       "conveyance_ref": vessel.imo, "voyage": voyage,
-                       "filed_at_ms": self.ev.voyage(svc, day)["manifest_at"]}
+                       "conveyance_ref": vessel.imo, "voyage": voyage, "filed_at_ms": v.manifest_at,
+                       "expected_loading_ms": v.etd, "expected_arrival_ms": v.eta}
             elif c0.mode in ("AIR", "POSTAL"):
                 route, dep = c0.route, c0.dep_ms
                 when = datetime.fromtimestamp(dep / 1000, timezone.utc)
                 icao = D.AIRLINES[route.airline][0]
-                rec = {"manifest_id": f"{icao}-{route.flight}-{when:%Y%m%d}" + ("-MAIL" if c0.mode == "POSTAL" else ""),
-                       "carrier_id": icao, "conveyance_ref": route.flight,
-                       "voyage": f"{route.flight}/{when:%d%b}".upper(),
-                       "filed_at_ms": dep - r.randint(15, 60) * MINUTE_MS}
+                flight = route.flight_at(dep)
+                trip = self.sched.trip("air", route, dep)
+                rec = {"manifest_id": f"{icao}-{flight}-{when:%Y%m%d}" + ("-MAIL" if c0.mode == "POSTAL" else ""),
+                       "carrier_id": icao, "conveyance_ref": flight,
+                       "voyage": f"{flight}/{when:%d%b}".upper(),
+                       "filed_at_ms": dep - r.randint(15, 60) * MINUTE_MS,
+                       "expected_loading_ms": trip.std, "expected_arrival_ms": trip.sta}
             else:
                 route, dep = c0.route, c0.dep_ms
                 plate, haulier = c0.trip
                 when = datetime.fromtimestamp(dep / 1000, timezone.utc)
+                trip = self.sched.trip("road", route, dep)
                 rec = {"manifest_id": f"{route.ferry}-{plate.replace(' ', '').replace('-', '')}-{when:%Y%m%d%H%M}",
                        "carrier_id": haulier[1], "conveyance_ref": plate,
-                       "voyage": f"{route.ferry}{when:%d%m%H%M}", "filed_at_ms": dep - r.randint(30, 90) * MINUTE_MS}
+                       "voyage": f"{route.ferry}{when:%d%m%H%M}", "filed_at_ms": dep - r.randint(30, 90) * MINUTE_MS,
+                       "expected_loading_ms": trip.std, "expected_arrival_ms": trip.sta}
             rec.update({"transport_mode": c0.mode, "port_of_loading": c0.pol, "port_of_discharge": c0.pod,
                         "lines": lines})
             fields = ("manifest_id", "carrier_id", "transport_mode", "conveyance_ref", "voyage", "port_of_loading",
-                      "port_of_discharge", "lines", "filed_at_ms")
+                      "port_of_discharge", "lines", "filed_at_ms", "expected_loading_ms", "expected_arrival_ms")
             out.append({k: rec[k] for k in fields})
             for c, line in fixes:
                 # the carrier's amendment: the manifest again, with the corrected line only, after
@@ -340,13 +351,13 @@ class Builder:
         for c in cons:
             if c.control is None or not c.declared or c.invalidated_at is not None:
                 continue
+            arrival = self.sched.times(c).arrival  # controls at the first place of arrival
             if c.mode == "SEA":
-                arrival = self.ev.voyage(c.route, c.day)["pod_disc"]
-                at = arrival + r.randint(4 * 60, 40 * 60) * MINUTE_MS
+                at = arrival + r.randint(6 * 60, 60 * 60) * MINUTE_MS
             elif c.mode == "ROAD":
-                at = c.dep_ms + r.randint(12 * 60, 36 * 60) * MINUTE_MS
+                at = arrival + r.randint(30, 12 * 60) * MINUTE_MS
             else:
-                at = c.dep_ms + r.randint(10 * 60, 48 * 60) * MINUTE_MS
+                at = arrival + r.randint(60, 36 * 60) * MINUTE_MS
             k = c.control
             out.append({"declaration_id": c.declaration_id, "control_type": k["type"], "finding": k["finding"],
                         "seizure_category": k["category"] if k["finding"] == "SEIZURE" else None,
@@ -363,6 +374,27 @@ class Builder:
         controls = self._controls(cons)
         return {"declarations": declarations, "manifests": manifests, "container_events": events,
                 "dcsa": dcsa, "control_results": controls}
+
+    def actual_times(self, c: Consignment) -> dict:
+        t = self.sched.times(c)
+        return {"mode": c.mode, "loading_ms": t.loading, "arrival_ms": t.arrival}
+
+    def timeliness(self, instances: list) -> dict:
+        """Add each instance's actual loading and arrival, in_time_by and deadline_ms (in place);
+        return the actual times of every declaration, by declaration id."""
+        by_id = {c.declaration_id: c for c in self.consignments if c.declared}
+        by_house = {c.house_document: c for c in self.consignments if not c.declared}
+        for inst in instances:
+            if inst["targets"]:
+                c = min((by_id[t] for t in inst["targets"]), key=lambda c: (c.filed_at, c.declaration_id))
+            else:
+                c = by_house[inst["house_documents"][0]]
+            t = self.actual_times(c)
+            by = IN_TIME_BY[inst["scenario"]]
+            inst.update(loading_ms=t["loading_ms"], arrival_ms=t["arrival_ms"], in_time_by=by,
+                        deadline_ms=t["loading_ms"] if by == "loading" else t["arrival_ms"])
+        cons = sorted((c for c in self.consignments if c.declared), key=lambda c: (c.filed_at, c.declaration_id))
+        return {c.declaration_id: self.actual_times(c) for c in cons}
 
 
 def _sync_marker(seed: int, stream: str) -> bytes:
@@ -409,7 +441,7 @@ def generate(out_dir, *, days: int = 1, seed: int = 7, declarations_per_day: int
     world = World(load_reference(), random.Random(f"borderflow-world-{seed}"), declarations_per_day)
     rng = random.Random(f"borderflow-traffic-{seed}")
     clock = Clock(rng, start, days, peak_day if peak_day is not None and 0 <= peak_day < days else None, peak_factor)
-    b = Builder(world, rng, clock)
+    b = Builder(world, rng, clock, Schedule(seed))
 
     total = declarations_per_day * days
     instances = []
@@ -425,6 +457,7 @@ def generate(out_dir, *, days: int = 1, seed: int = 7, declarations_per_day: int
         remaining -= b.honest(clock.sample(), room=remaining)
 
     s = b.streams()
+    declarations = b.timeliness(instances)
     for stream, schema in (("declarations", "Declaration"), ("manifests", "Manifest"),
                            ("container_events", "ContainerEvent"), ("control_results", "ControlResult")):
         write_avro_file(out / f"{stream}.avro", schema, s[stream], sync_marker=_sync_marker(seed, stream))
@@ -436,6 +469,7 @@ def generate(out_dir, *, days: int = 1, seed: int = 7, declarations_per_day: int
         "seed": seed, "days": days, "start_ms": start, "declarations_per_day": declarations_per_day,
         "rates": rates,
         "instances": instances,
+        "declarations": declarations,
         "counts": {"declarations": len(s["declarations"]), "manifests": len(s["manifests"]),
                    "container_events": len(s["container_events"]), "control_results": len(s["control_results"])},
         "fx_to_eur": dict(D.FX_TO_EUR),

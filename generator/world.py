@@ -148,11 +148,20 @@ class AirRoute:
     flight: str
     dep_minute: int  # minute of the UTC day the flight leaves
     postal: bool
+    flight2: str | None = None  # the second daily rotation, 12 hours after the first
 
     def departure(self, after_ms: int) -> int:
+        """The first scheduled departure (of either daily rotation) at or after after_ms."""
         day = after_ms // DAY_MS
-        dep = day * DAY_MS + self.dep_minute * 60_000
-        return dep if dep >= after_ms else dep + DAY_MS
+        minutes = [self.dep_minute] + ([(self.dep_minute + 720) % 1440] if self.flight2 else [])
+        times = [d * DAY_MS + m * 60_000 for d in (day, day + 1) for m in minutes]
+        return min(t for t in times if t >= after_ms)
+
+    def flight_at(self, dep_ms: int) -> str:
+        """The flight number of the rotation that leaves at dep_ms."""
+        if self.flight2 is None or (dep_ms % DAY_MS) // 60_000 == self.dep_minute:
+            return self.flight
+        return self.flight2
 
 
 @dataclass
@@ -639,7 +648,9 @@ class World:
             else:
                 airline = r.choice(D.HOME_AIRLINES.get(pol[:2], ["LH", "KL", "AF"]))
             flight = self.unique(lambda: f"{airline}{r.randint(8000, 9899) if not postal else r.randint(100, 999)}")
-            route = AirRoute(key, pol, hub_country, pod, airline, flight, r.randrange(0, 24 * 60, 5), postal)
+            dep_minute = r.randrange(0, 24 * 60, 5)
+            flight2 = self.unique(lambda: f"{airline}{r.randint(8000, 9899) if not postal else r.randint(100, 999)}")
+            route = AirRoute(key, pol, hub_country, pod, airline, flight, dep_minute, postal, flight2)
             self.air_routes[key] = route
         return route
 

@@ -291,7 +291,8 @@ parallelism.default: $BF_FLINK_PARALLELISM
 rest.address: $BF_FLINK_HOST
 rest.bind-address: $BF_FLINK_HOST
 rest.port: $BF_FLINK_REST_PORT
-state.backend.type: hashmap
+state.backend.type: $BF_FLINK_STATE_BACKEND
+execution.checkpointing.incremental: true
 execution.checkpointing.dir: file://$FLINK_RUN/checkpoints
 execution.checkpointing.savepoint-dir: file://$FLINK_RUN/savepoints
 # One machine: notice a lost TaskManager in seconds, not the default 50 s.

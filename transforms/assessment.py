@@ -103,7 +103,8 @@ class DeclarationAssessor:
     @staticmethod
     def _new_state() -> dict:
         return {"status": OPEN, "decl": None, "first": None, "evidence": {}, "inbox": [], "held": 0,
-                "seq": 0, "last": None, "peak": -1, "final_done": False, "expire": None, "ms": None}
+                "seq": 0, "last": None, "peak": -1, "final_done": False, "expire": None, "ms": None,
+                "first_seen": None}
 
     def _on_declaration(self, state, decl: dict, ctx: Context) -> Step:
         rs = ctx.ruleset
@@ -127,6 +128,12 @@ class DeclarationAssessor:
             state = self._new_state()
         state["held"] += 1  # versions folded into this declaration's lifecycle
         timers = [buffer_input(state, DECLARATION, decl)]
+        # The milestones this version implies, registered now: a timer registered while timers
+        # fire at the end of a bounded input (the watermark at +inf) may not fire in PyFlink.
+        seen = decl["filed_at_ms"] if state.get("first_seen") is None else min(state["first_seen"], decl["filed_at_ms"])
+        state["first_seen"] = seen
+        m = lifecycle.milestones(seen, decl, rs)
+        timers += [m.final, m.close]
         outputs = []
         if state["seq"] == 0:
             # The pre-loading answer, at once: from this filing alone.

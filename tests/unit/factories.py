@@ -220,3 +220,92 @@ def run_checks(*records, checks=None, ordered: bool = True, ruleset=None, out_of
 
 def codes_for(evidence: list[dict], declaration_id) -> set[str]:
     return {e["code"] for e in evidence if e["declaration_id"] == declaration_id}
+
+
+# -- the assessment lifecycle: evidence is sent as it changes (new findings, retractions) -------------
+def standing(evidence: list[dict]) -> dict:
+    """What is in force at the end of an evidence stream, applying each retraction to the finding
+    it withdraws: {(declaration_id, declaration_version): {code: evidence}} (declaration_id None
+    for a consignment nobody declared)."""
+    out: dict = {}
+    for e in evidence:
+        found = out.setdefault((e["declaration_id"], e.get("declaration_version")), {})
+        if e.get("retracted"):
+            assert e["code"] in found, f"retraction of {e['code']} that was never sent: {e}"
+            del found[e["code"]]
+        else:
+            found[e["code"]] = e
+    return out
+
+
+def standing_codes(evidence: list[dict], declaration_id, version: int | None = None) -> set[str]:
+    """The codes in force at the end for a declaration's version (default: the latest version any
+    evidence names)."""
+    held = standing(evidence)
+    if version is None:
+        versions = [v for (d, v) in held if d == declaration_id]
+        if not versions:
+            return set()
+        version = max(versions, key=lambda v: v or 0)
+    return set(held.get((declaration_id, version), {}))
+
+
+def timeline(evidence: list[dict], declaration_id=...) -> list[tuple]:
+    """(declaration_id, code, version, retracted, event_time_ms) of each evidence, in order; only
+    for one declaration when `declaration_id` is given."""
+    return [(e["declaration_id"], e["code"], e.get("declaration_version"), bool(e.get("retracted")),
+             e["event_time_ms"]) for e in evidence if declaration_id is ... or e["declaration_id"] == declaration_id]
+
+
+def last_assessments(assessments: list[dict]) -> dict:
+    """The last assessment of each lifecycle, by declaration id (None for the house documents)."""
+    out: dict = {}
+    for a in assessments:
+        key = a["declaration_id"] if a["declaration_id"] is not None else "HOUSE:" + a["house_document"]
+        if key not in out or a["sequence"] > out[key]["sequence"]:
+            out[key] = a
+    return out
+
+
+def drive(check, records, ruleset=None, reference=None, key=None) -> tuple[list[tuple[int, dict]], object]:
+    """Drive one check by hand, as an engine would with no out-of-orderness: for each record (in
+    the order given), on_event, then on_timer at every timer the check asked for up to the record's
+    time (an input is applied at its own event time); at the end every timer fires. Only the
+    key of `key` (default: the first key the check gives the first record). Returns
+    ([(timer time, evidence)], final state)."""
+    import heapq
+
+    from transforms.reference import load_reference
+    from transforms.rules import load_ruleset
+    from transforms.state_machine import Context
+
+    ctx = Context(ruleset or load_ruleset(), reference or load_reference(), now_ms=lambda: 0)
+    state, timers, out = None, [], []
+
+    def fire_until(t):
+        nonlocal state
+        while timers and timers[0] <= t:
+            ts = heapq.heappop(timers)
+            while timers and timers[0] == ts:
+                heapq.heappop(timers)
+            step = check.on_timer(state, ts, ctx)
+            state = step.state
+            out.extend((ts, e) for e in step.outputs)
+            for x in step.timers:
+                heapq.heappush(timers, x)
+
+    for r in records:
+        kind, t = kind_of(r)
+        if key is None:
+            key = check.key_of(kind, r)[0]
+        if key not in check.key_of(kind, r):
+            continue
+        fire_until(t - 1)
+        step = check.on_event(state, kind, r, ctx)
+        assert step.outputs == [], "a check answers at its timers, not on arrival"
+        state = step.state
+        for x in step.timers:
+            heapq.heappush(timers, x)
+        fire_until(t)
+    fire_until(float("inf"))
+    return out, state
