@@ -233,7 +233,9 @@ class Factory:
         it over too: the declaration and the first manifest line both show it, and both are
         corrected (the carrier's manifest amendment: traffic.Builder._manifests)."""
         r = self.rng
-        at = c.filed_at + r.randint(45, 6 * 60) * MINUTE_MS
+        # within hours, and an hour before the arrival at the latest (a short crossing)
+        latest = max(10, min(6 * 60, (self.sched.times(c).expected_arrival - c.filed_at) // MINUTE_MS - 60))
+        at = c.filed_at + r.randint(min(45, latest), latest) * MINUTE_MS
         kind = r.choices(["packages", "packages_both", "mass", "description", "address"], [3, 1, 3, 1.5, 1.5])[0]
         first = [dict(g) for g in c.goods]
         v1: dict = {}

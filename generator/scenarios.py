@@ -30,6 +30,9 @@ IN_TIME_BY = {
     "CONTAINER_REUSE": "loading",
     "IMPLAUSIBLE_MASS": "loading",
 }
+# Patterns that only several filings show (the second leg of a split, the second consignee on a
+# container): in time when caught before the LAST-filed target is loaded, the one still to stop.
+SHOWN_BY_THE_LAST_FILING = frozenset({"SPLIT_SHIPMENT", "CONTAINER_REUSE"})
 
 
 def _instance(scenario: str, declared: list, targets: list, note: str, house_documents: list | None = None) -> dict:
@@ -476,7 +479,7 @@ def container_reuse(b) -> dict:
             if all(name_similarity(importer.party["name"], x.consignee["name"]) < 60 for x in reused):
                 break
         lo = max(a.filed_at - 12 * HOUR_MS, a.load_ms - 96 * HOUR_MS, b.start)
-        hi = min(a.load_ms - 24 * HOUR_MS, a.filed_at + 4 * HOUR_MS)
+        hi = min(a.load_ms - 24 * HOUR_MS, a.filed_at + 4 * HOUR_MS, b.end - 1000)
         t = r.randint(lo // 1000, max(lo, hi) // 1000) * 1000
         c = f.consignment(shipper, lane_b, t, importer=importer)
         c.containers, c.seals, c.iso_type = list(a.containers), list(a.seals), a.iso_type

@@ -11,6 +11,13 @@
 
 and returns the ground truth. The same arguments give byte-identical files.
 
+Times are real ones (docs/scenarios.md, time line; generator/schedule.py): deep sea filed 1-4 days
+before loading and 3 days to 6 weeks at sea, air and post filed hours before a flight of 8-30 h,
+road hours before a crossing of hours to two days; a share of the voyages and flights is late.
+Declarations and manifests carry the schedule as filed (expected_loading_ms,
+expected_arrival_ms), container events the actual times, and ground_truth.json the actual loading
+and arrival of every declaration and each instance's deadline (in_time_by, deadline_ms).
+
 The world (generator/world.py): consignors in exporting countries with one or two lanes each
 (place of loading, itinerary, HS codes, usual consignees), EU importers with their forwarders,
 sea services with vessels (IMO numbers with check digit), flights, Ro-Ro crossings, e-commerce
@@ -33,8 +40,8 @@ from pathlib import Path
 from generator import data as D
 from generator.consignments import MINUTE_MS, Consignment, Factory
 from generator.events import EventFactory
+from generator.scenarios import IN_TIME_BY, SCENARIOS, SHOWN_BY_THE_LAST_FILING
 from generator.schedule import Schedule
-from generator.scenarios import IN_TIME_BY, SCENARIOS
 from generator.world import DAY_MS, HOUR_MS, World
 from schemas.codec import write_avro_file
 from transforms.dcsa import from_dcsa
@@ -386,7 +393,8 @@ class Builder:
         by_house = {c.house_document: c for c in self.consignments if not c.declared}
         for inst in instances:
             if inst["targets"]:
-                c = min((by_id[t] for t in inst["targets"]), key=lambda c: (c.filed_at, c.declaration_id))
+                pick = max if inst["scenario"] in SHOWN_BY_THE_LAST_FILING else min
+                c = pick((by_id[t] for t in inst["targets"]), key=lambda c: (c.filed_at, c.declaration_id))
             else:
                 c = by_house[inst["house_documents"][0]]
             t = self.actual_times(c)

@@ -7,7 +7,9 @@
 Per declaration key:
 - **On receipt of the first filing** (any version), at once: the PRE_LOADING assessment, from the
   filing alone (declaration-level rules and indicators, watch list, model, random selection).
-  It depends on that record only, so every engine makes the same one however inputs interleave.
+  It depends on that record only: the first version of the declaration to arrive. The versions
+  of a declaration travel in one partition in order (keyed by declaration id), so every engine
+  sees the same first one however the streams interleave.
 - Every input is then applied in event-time order at timers (`checks._common.buffer_input`):
   versions (an AMENDMENT re-assesses) and the checks' evidence (new findings and retractions,
   `checks._common.report`). After applying, the declaration is scored again; when the score or

@@ -50,6 +50,7 @@ def read_by_checks(stream: str) -> bool:
 
 
 _MANIFEST_FIELDS = ("manifest_id", "transport_mode", "conveyance_ref", "port_of_loading", "port_of_discharge",
+                    "expected_loading_ms", "expected_arrival_ms",
                     "filed_at_ms")
 
 

@@ -1,10 +1,28 @@
-"""PartyBehaviour: split shipments and test shipments per consignor entity."""
-from tests.unit.factories import DAY, H, T0, amend, as_inputs, codes_for, invalidate, make_declaration, party, run_checks
+"""PartyBehaviour: split shipments and test shipments per consignor entity.
+
+Each declaration is applied at its filing time; the consignor's declarations of a heading within the
+windows are re-evaluated then, and the assessor hears what changed: a split's first consignment gets
+its evidence when the second is filed, and a finding that an amendment or an invalidation removes is
+retracted."""
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.unit.factories import (DAY, H, T0, amend, as_inputs, codes_for, drive, invalidate, last_assessments,
+                                  make_declaration, party, run_checks, standing_codes, timeline)
+from transforms import lifecycle
 from transforms.checks import PartyBehaviourCheck
+from transforms.rules import load_ruleset
 from transforms.runner import Runner
 
 CHECK = [PartyBehaviourCheck()]
 SHIPPER = party("Al Saeed Printing Supplies", "YE")
+
+
+def cross_checks(assessment: dict) -> set[str]:
+    """The codes of the checks' evidence on an assessment's scorecard."""
+    return {e["code"] for e in assessment["scorecard"] if e["kind"] == "CROSS_CHECK"}
 
 
 def run(*records, **kw):
@@ -30,10 +48,10 @@ def test_split_shipment_two_routes_two_consignees():
     b = cartridges(T0 + 20 * H, "GBLHR", ["YE", "GB", "DE"], party("Temple Books Ltd", "DE"),
                    shipper=party("AL-SAEED PRINTING SUPPLIES LLC", "YE"))  # a name variant: same entity
     ev, _, runner = run(a, b)
-    assert codes_for(ev, a["declaration_id"]) == {"SPLIT_SHIPMENT"}
-    assert codes_for(ev, b["declaration_id"]) == {"SPLIT_SHIPMENT"}
-    for e in ev:
-        assert e["event_time_ms"] < T0 + 120 * H + (20 * H if e["declaration_id"] == b["declaration_id"] else 0)
+    # both when the second is filed: the first consignment is re-assessed then
+    assert timeline(ev) == [(a["declaration_id"], "SPLIT_SHIPMENT", 1, False, b["filed_at_ms"]),
+                            (b["declaration_id"], "SPLIT_SHIPMENT", 1, False, b["filed_at_ms"])]
+    assert all(e["origin"] == f"PartyBehaviour:{CHECK[0].key_of('declaration', a)[0]}" for e in ev)
     assert runner.live_keys() == 0
 
 
@@ -92,9 +110,18 @@ def test_similar_sizes_are_not_test_shipments():
 def test_invalidated_declaration_does_not_count():
     a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], party("Chicago Synagogue Supplies", "DE"))
     b = cartridges(T0 + 2 * H, "GBLHR", ["YE", "GB", "DE"], party("Temple Books Ltd", "DE"))
-    ev, assessments, runner = run(a, b, invalidate(b))
-    assert ev == []
-    assert [x["declaration_id"] for x in assessments] == [a["declaration_id"]]
+    inv = invalidate(b)
+    ev, assessments, runner = run(a, b, inv)
+    # for the hour b stood, the two formed a split; b's invalidation takes it back for a
+    assert timeline(ev) == [(a["declaration_id"], "SPLIT_SHIPMENT", 1, False, b["filed_at_ms"]),
+                            (b["declaration_id"], "SPLIT_SHIPMENT", 1, False, b["filed_at_ms"]),
+                            (a["declaration_id"], "SPLIT_SHIPMENT", 1, True, inv["filed_at_ms"])]
+    assert standing_codes(ev, a["declaration_id"]) == set()
+    last = last_assessments(assessments)
+    assert set(last) == {a["declaration_id"], b["declaration_id"]}
+    assert last[a["declaration_id"]]["phase"] == lifecycle.PRE_ARRIVAL and cross_checks(last[a["declaration_id"]]) == set()
+    # nothing for b after its invalidation
+    assert all(x["event_time_ms"] < inv["filed_at_ms"] for x in assessments if x["declaration_id"] == b["declaration_id"])
     assert runner.live_keys() == 0
 
 
@@ -140,7 +167,18 @@ def test_amended_route_and_consignee_replace_the_first_version():
     a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], NORD)
     b = cartridges(T0 + 2 * H, "GBLHR", ["YE", "GB", "DE"], SUED)
     b2 = amend(b, place_of_loading="AEDXB", itinerary=["YE", "AE", "DE"], consignee=NORD)
-    ev, _, runner = run(a, b, b2)
+    ev, assessments, runner = run(a, b, b2)
+    # v1 formed a split with a; v2 does not: a's finding is retracted, v1's is about a replaced version
+    assert timeline(ev) == [(a["declaration_id"], "SPLIT_SHIPMENT", 1, False, b["filed_at_ms"]),
+                            (b["declaration_id"], "SPLIT_SHIPMENT", 1, False, b["filed_at_ms"]),
+                            (a["declaration_id"], "SPLIT_SHIPMENT", 1, True, b2["filed_at_ms"])]
+    assert standing_codes(ev, a["declaration_id"]) == set()
+    assert codes_for([e for e in ev if e["declaration_version"] == 2], b["declaration_id"]) == set()
+    last = last_assessments(assessments)
+    assert cross_checks(last[a["declaration_id"]]) == set()
+    assert last[b["declaration_id"]]["declaration_version"] == 2 and cross_checks(last[b["declaration_id"]]) == set()
+    # filed at once (the amendment before anything else was applied), nothing ever fires
+    ev, _, _ = run(a, b2)
     assert ev == []
     assert runner.live_keys() == 0
 
@@ -169,9 +207,24 @@ def test_second_port_of_loading_for_one_buyer_is_not_a_split():
     """A big trader loads one buyer's goods at a second port too: two routes, but the second one
     serves no consignee of its own."""
     main = [cartridges(T0 + i * 3 * H, "AEDXB", ["YE", "AE", "DE"], (NORD, SUED, WEST)[i % 3]) for i in range(9)]
-    alt = [cartridges(T0 + i * 7 * H + H, "AEAUH", ["YE", "AE", "DE"], SUED) for i in range(3)]
+    # the second port once the buyer is served by the main one already: at no time a split
+    alt = [cartridges(T0 + i * 7 * H + 4 * H, "AEAUH", ["YE", "AE", "DE"], SUED) for i in range(3)]
     ev, _, _ = run(*main, *alt)
     assert ev == []
+
+
+def test_second_port_seen_before_the_buyers_main_lane_is_retracted_when_it_is():
+    """The second port's first shipment comes before the buyer's first one on the main lane: for
+    those two hours it looks like a split (NORD via AEDXB, SUED via AEAUH); once SUED is seen on
+    the main lane too, it is one buyer served two ways and the finding is retracted."""
+    main = [cartridges(T0 + i * 3 * H, "AEDXB", ["YE", "AE", "DE"], (NORD, SUED, WEST)[i % 3]) for i in range(9)]
+    alt = [cartridges(T0 + i * 7 * H + H, "AEAUH", ["YE", "AE", "DE"], SUED) for i in range(3)]
+    ev, assessments, _ = run(*main, *alt)
+    m0, m1, a0 = main[0]["declaration_id"], main[1]["declaration_id"], alt[0]["declaration_id"]
+    assert timeline(ev) == [(m0, "SPLIT_SHIPMENT", 1, False, T0 + H), (a0, "SPLIT_SHIPMENT", 1, False, T0 + H),
+                            (m0, "SPLIT_SHIPMENT", 1, True, T0 + 3 * H), (a0, "SPLIT_SHIPMENT", 1, True, T0 + 3 * H)]
+    assert codes_for(ev, m1) == set()
+    assert all(cross_checks(a) == set() for a in last_assessments(assessments).values())
 
 
 def test_evidence_only_for_the_declarations_forming_the_pattern():
@@ -183,10 +236,19 @@ def test_evidence_only_for_the_declarations_forming_the_pattern():
     n1 = cartridges(T0 + 2 * H, "AEDXB", ["YE", "AE", "DE"], NORD)
     n2 = cartridges(T0 + 30 * H, "GBLHR", ["YE", "GB", "DE"], NORD)
     ev, _, _ = run(a, b, n1, n2)
-    assert codes_for(ev, a["declaration_id"]) == codes_for(ev, b["declaration_id"]) == {"SPLIT_SHIPMENT"}
-    assert codes_for(ev, n1["declaration_id"]) == codes_for(ev, n2["declaration_id"]) == set()
+    assert standing_codes(ev, a["declaration_id"]) == standing_codes(ev, b["declaration_id"]) == {"SPLIT_SHIPMENT"}
+    # n1 is in the pattern until n2 shows NORD on both routes (then retracted); n2 never is
+    assert timeline(ev, n1["declaration_id"]) == [(n1["declaration_id"], "SPLIT_SHIPMENT", 1, False, b["filed_at_ms"]),
+                                                  (n1["declaration_id"], "SPLIT_SHIPMENT", 1, True, n2["filed_at_ms"])]
+    assert codes_for(ev, n2["declaration_id"]) == set()
+    assert standing_codes(ev, n1["declaration_id"]) == set()
     detail = next(e["detail"] for e in ev if e["declaration_id"] == a["declaration_id"])
     assert b["house_document"] in detail and n2["house_document"] not in detail
+    # with NORD's two lanes known before b is filed, n1 never gets evidence
+    n2_early = cartridges(T0 + 10 * H, "GBLHR", ["YE", "GB", "DE"], NORD)
+    ev, _, _ = run(a, b, n1, n2_early)
+    assert codes_for(ev, a["declaration_id"]) == codes_for(ev, b["declaration_id"]) == {"SPLIT_SHIPMENT"}
+    assert codes_for(ev, n1["declaration_id"]) == codes_for(ev, n2_early["declaration_id"]) == set()
 
 
 def test_only_one_route_with_its_own_buyer_is_not_a_split():
@@ -209,3 +271,70 @@ def test_test_parcel_to_a_buyer_does_not_hide_the_split():
     for d in (a, b):
         assert codes_for(ev, d["declaration_id"]) == {"SPLIT_SHIPMENT", "TEST_SHIPMENT"}
     assert codes_for(ev, sample["declaration_id"]) == set()
+
+
+def test_a_split_is_sent_once_not_again_for_every_later_peer():
+    """Only what changes is sent: a third consignment on one of the split's routes re-evaluates the
+    others, but their finding stands (same points): no new evidence for them."""
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], party("Chicago Synagogue Supplies", "DE"))
+    b = cartridges(T0 + 20 * H, "GBLHR", ["YE", "GB", "DE"], party("Temple Books Ltd", "DE"))
+    c = cartridges(T0 + 30 * H, "GBLHR", ["YE", "GB", "DE"], party("Temple Books Ltd", "DE"))
+    out, _ = drive(CHECK[0], [a, b, c])
+    assert [(t, e["declaration_id"], e["code"]) for t, e in out] == [
+        (b["filed_at_ms"], a["declaration_id"], "SPLIT_SHIPMENT"), (b["filed_at_ms"], b["declaration_id"], "SPLIT_SHIPMENT"),
+        (c["filed_at_ms"], c["declaration_id"], "SPLIT_SHIPMENT")]
+
+
+def test_state_cleared_after_the_windows():
+    rs = load_ruleset()
+    a = cartridges(T0, "AEDXB", ["YE", "AE", "DE"], party("Chicago Synagogue Supplies", "DE"))
+    b = cartridges(T0 + 20 * H, "GBLHR", ["YE", "GB", "DE"], party("Temple Books Ltd", "DE"))
+    keep = max(rs.param("SPLIT_SHIPMENT", "window_ms"), rs.param("TEST_SHIPMENT", "window_ms")) + rs.state_retention_ms
+    r = Runner(checks=CHECK, out_of_orderness_ms=0, now_ms=lambda: 0)
+    for kind, rec, t in as_inputs(a, b):
+        r.feed(kind, rec, t)
+    r.advance(b["filed_at_ms"] + keep - 1)
+    assert len(r.states[0]) == 1
+    r.advance(b["filed_at_ms"] + keep)
+    assert len(r.states[0]) == 0
+    # the assessor closes each lifecycle (AIR stand-ins) and keeps a tombstone, then nothing is left
+    r.finish()
+    assert r.live_keys() == 0
+
+
+def _consignor_records(rnd: random.Random) -> list[dict]:
+    consignees = [party("Chicago Synagogue Supplies", "DE"), party("Temple Books Ltd", "DE"), NORD, SUED]
+    routes = [("AEDXB", ["YE", "AE", "DE"]), ("GBLHR", ["YE", "GB", "DE"]), ("QADOH", ["YE", "QA", "DE"])]
+    records = []
+    for _ in range(rnd.randrange(2, 7)):
+        pol, it = rnd.choice(routes)
+        d = cartridges(T0 + rnd.randrange(0, 4 * DAY), pol, it, rnd.choice(consignees),
+                       mass=rnd.choice((1.0, 400.0, 900.0)))
+        records.append(d)
+        u = rnd.random()
+        if u < 0.2:
+            pol, it = rnd.choice(routes)
+            records.append(amend(d, filed_at_ms=d["filed_at_ms"] + rnd.randrange(H, DAY), place_of_loading=pol,
+                                 itinerary=it, consignee=rnd.choice(consignees)))
+        elif u < 0.35:
+            records.append(invalidate(d, filed_at_ms=d["filed_at_ms"] + rnd.randrange(H, DAY)))
+    return records
+
+
+def _party_evidence(inputs, ooo):
+    ev: list = []
+    r = Runner(checks=CHECK, out_of_orderness_ms=ooo, evidence_sink=ev, now_ms=lambda: 0)
+    for kind, rec, t in inputs:
+        r.feed(kind, rec, t)
+    r.finish()
+    assert r.late_inputs == 0 and r.live_keys() == 0
+    return ev
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([H, 12 * H, 2 * DAY]))
+def test_out_of_order_within_the_watermark_gives_the_same_evidence(seed, ooo):
+    rnd = random.Random(seed)
+    inputs = as_inputs(*_consignor_records(rnd))
+    shuffled = sorted(inputs, key=lambda x: x[2] + rnd.randrange(0, ooo + 1))
+    assert _party_evidence(shuffled, ooo) == _party_evidence(inputs, ooo)

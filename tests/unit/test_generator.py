@@ -19,7 +19,8 @@ import fastavro
 from avro.datafile import DataFileReader
 from avro.io import DatumReader
 
-from generator.data import FX_TO_EUR, LOOKALIKE_DESCRIPTIONS
+from generator.data import ASIA, FX_TO_EUR, LOOKALIKE_DESCRIPTIONS
+from generator.scenarios import IN_TIME_BY, SHOWN_BY_THE_LAST_FILING
 from generator.traffic import DEFAULT_RATES, DEFAULT_START_MS, MODE_SHARES, _sync_marker, generate
 from generator.world import World, is_valid_imo
 from schemas.codec import parsed_schema, read_avro_file, write_avro_file
@@ -65,6 +66,9 @@ class Data:
             self.versions[d["declaration_id"]].append(d)
         self.latest = {k: max(v, key=lambda d: d["version"]) for k, v in self.versions.items()}
         self.first = {k: min(v, key=lambda d: d["version"]) for k, v in self.versions.items()}
+        self.by_house = defaultdict(list)
+        for k, d in self.first.items():
+            self.by_house[d["house_document"]].append(k)
         self.invalidated = {k for k, d in self.latest.items() if d["message_type"] == "INVALIDATION"}
         # house document -> its (manifest, line) filings in time order; a later filing of the same
         # manifest (a carrier's amendment) supersedes the line: self.lines holds the latest
@@ -318,30 +322,222 @@ def test_honest_mode_shares_and_rhythm(tmp_path):
 
 
 def test_honest_sea_consignments_follow_the_time_line(gen):
-    n = 0
+    """Deep sea: filed 24-96 h before the scheduled loading; the box is picked up, stuffed and
+    gated in days before it; LOAD (late by the voyage's slip, if any) after filing + 24 h; weeks
+    at sea; DISC at the place of unloading after the arrival; every laden event with the seals."""
+    n = asia = 0
     for d in gen.honest:
         if d["transport_mode"] != "SEA" or d["declaration_id"] in gen.invalidated:
             continue
         n += 1
-        t = gen.first[d["declaration_id"]]["filed_at_ms"]
+        did = d["declaration_id"]
+        t = gen.first[did]["filed_at_ms"]
+        actual = gen.truth["declarations"][did]
         assert len(d["containers"]) == 1 and len(d["seals"]) == 1
         evs = gen.events_by_container[d["containers"][0]]
         assert [e["event_type_code"] for e in evs[:4]] == ["GTOT", "STUF", "GTIN", "LOAD"]
         assert evs[0]["empty_indicator"] == "EMPTY" and evs[-1]["event_type_code"] == "GTOT"
-        assert all(t - DAY <= e["event_time_ms"] <= t + 4 * DAY for e in evs)
+        assert 24 * HOUR < d["expected_loading_ms"] - t <= 96 * HOUR
+        # before loading: gated in 1-5 days before the scheduled loading, whatever the slip
+        assert all(e["event_time_ms"] < d["expected_loading_ms"] for e in evs[:3])
+        assert d["expected_loading_ms"] - 5 * DAY <= evs[2]["event_time_ms"] <= d["expected_loading_ms"] - DAY
         loads = [e for e in evs if e["event_type_code"] == "LOAD" and e["location"] == d["place_of_loading"]]
-        assert len(loads) == 1 and t + 24 * HOUR <= loads[0]["event_time_ms"] <= t + 48 * HOUR
-        assert all(v["filed_at_ms"] < loads[0]["event_time_ms"] for v in gen.versions[d["declaration_id"]])
+        assert len(loads) == 1 and loads[0]["event_time_ms"] == actual["loading_ms"]
+        assert t + 24 * HOUR <= loads[0]["event_time_ms"] <= t + 96 * HOUR + 3 * DAY
+        assert all(v["filed_at_ms"] < loads[0]["event_time_ms"] for v in gen.versions[did])  # amendments too
         assert loads[0]["vessel_imo"] == d["conveyance_ref"] or REF.country_of(evs[4]["location"]) in d["itinerary"]
         discs = [e for e in evs if e["event_type_code"] == "DISC"]
         assert discs[-1]["location"] == d["place_of_unloading"]
         assert discs[-1]["vessel_imo"] == d["conveyance_ref"]
+        assert actual["arrival_ms"] < discs[-1]["event_time_ms"] <= actual["arrival_ms"] + 20 * HOUR + HOUR
+        assert all(e["event_time_ms"] < actual["arrival_ms"] for e in evs if e is not discs[-1] and e is not evs[-1])
+        assert evs[-1]["event_time_ms"] - t < 60 * DAY  # within the engine's max lifecycle
+        if d["place_of_loading"][:2] in ASIA:  # Asia to Europe: 20-40 days at sea, 3-8 weeks in all
+            asia += 1
+            assert 20 * DAY - 6 * HOUR <= actual["arrival_ms"] - actual["loading_ms"] <= 42 * DAY
+            assert evs[-1]["event_time_ms"] - evs[0]["event_time_ms"] >= 21 * DAY
         for e in evs:
             if e["event_type_code"] in ("LOAD", "DISC"):
                 assert REF.country_of(e["location"]) in d["itinerary"]
             if e["empty_indicator"] == "LADEN":
                 assert e["seals"] == d["seals"]
-    assert n > 200
+    assert n > 200 and asia > 100
+
+
+MINUTE = 60_000
+# docs/scenarios.md, time line: the first filing before the scheduled loading (departure); the
+# actual loading to the actual arrival; the largest delay of the actual times on the schedule
+LEAD = {"SEA": (24 * HOUR, 96 * HOUR), "AIR": (30 * MINUTE, 13 * HOUR), "POSTAL": (HOUR, 13 * HOUR),
+        "ROAD": (30 * MINUTE, 27 * HOUR)}
+TRANSIT = {"SEA": (2.5 * DAY, 42 * DAY), "AIR": (8 * HOUR, 30 * HOUR), "POSTAL": (8 * HOUR, 30 * HOUR),
+           "ROAD": (HOUR, 48 * HOUR)}
+SLIP = {"SEA": 3 * DAY, "AIR": 6 * HOUR, "POSTAL": 6 * HOUR, "ROAD": 4 * HOUR}
+
+
+def _changed_seals(d: dict, evs: list) -> dict:
+    return next(e for e in evs if e["empty_indicator"] == "LADEN" and e["seals"] != d["seals"])
+
+
+def check_time_line(data: Data) -> None:
+    """Expected and actual times of every declaration, manifest and planted instance."""
+    truth = data.truth
+    assert set(truth["declarations"]) == set(data.versions)
+    for did, versions in data.versions.items():
+        first = data.first[did]
+        mode = first["transport_mode"]
+        actual = truth["declarations"][did]
+        assert actual["mode"] == mode and all(type(actual[k]) is int for k in ("loading_ms", "arrival_ms"))
+        exp_load, exp_arr = first["expected_loading_ms"], first["expected_arrival_ms"]
+        assert type(exp_load) is int and type(exp_arr) is int
+        for v in versions:  # on every version, as filed: the schedule
+            assert (v["expected_loading_ms"], v["expected_arrival_ms"]) == (exp_load, exp_arr)
+        assert 0 <= actual["loading_ms"] - exp_load <= SLIP[mode]  # delays only
+        assert 0 <= actual["arrival_ms"] - exp_arr <= SLIP[mode]
+        lo, hi = TRANSIT[mode]
+        assert lo <= actual["arrival_ms"] - actual["loading_ms"] <= hi, (did, mode)
+        if data.scenario_of.get(did) == "LATE_FILING":
+            assert actual["loading_ms"] < first["filed_at_ms"]
+            continue
+        lo, hi = LEAD[mode]
+        assert lo <= exp_load - first["filed_at_ms"] <= hi, (did, mode, exp_load - first["filed_at_ms"])
+        assert exp_arr - first["filed_at_ms"] >= HOUR  # road: at least an hour before the border
+        assert all(v["filed_at_ms"] < exp_arr for v in versions)
+    first_record = {}
+    for m in data.manifests:
+        first_record.setdefault(m["manifest_id"], m["filed_at_ms"])
+    for m in data.manifests:
+        assert type(m["expected_loading_ms"]) is int and m["expected_arrival_ms"] > m["expected_loading_ms"]
+        amendment = m["filed_at_ms"] > first_record[m["manifest_id"]]  # the carrier's, after the filing's
+        if m["transport_mode"] == "SEA" and not amendment:  # the carrier's filing: a day before any loading
+            assert m["filed_at_ms"] <= m["expected_loading_ms"] - 24 * HOUR
+        for line in m["lines"]:
+            d = next((data.first[k] for k in data.by_house.get(line["house_document"], ())), None)
+            if d is None:
+                continue
+            assert d["expected_arrival_ms"] == m["expected_arrival_ms"]
+            if m["transport_mode"] == "SEA":
+                assert d["expected_loading_ms"] <= m["expected_loading_ms"] <= d["expected_loading_ms"] + 27 * HOUR
+                if data.scenario_of.get(d["declaration_id"]) != "LATE_FILING" and not amendment:
+                    assert m["filed_at_ms"] <= d["expected_loading_ms"] - 24 * HOUR
+            else:
+                assert d["expected_loading_ms"] == m["expected_loading_ms"]
+    for inst in truth["instances"]:
+        code = inst["scenario"]
+        assert inst["in_time_by"] == IN_TIME_BY[code]
+        assert inst["deadline_ms"] == inst[f"{inst['in_time_by']}_ms"]
+        if inst["targets"]:
+            pick = max if code in SHOWN_BY_THE_LAST_FILING else min  # the leg still to stop
+            did = pick(inst["targets"], key=lambda k: (data.first[k]["filed_at_ms"], k))
+            assert {k: inst[k] for k in ("loading_ms", "arrival_ms")} == {
+                k: truth["declarations"][did][k] for k in ("loading_ms", "arrival_ms")}
+            d = data.latest[did]
+            evs = [e for c in d["containers"] for e in data.events_by_container[c]]
+        else:
+            (house,) = inst["house_documents"]
+            m, _ = data.line_filings[house][0]
+            early = 27 * HOUR if m["transport_mode"] == "SEA" else 0  # a box loads before the vessel leaves
+            assert -early <= inst["loading_ms"] - m["expected_loading_ms"] <= SLIP[m["transport_mode"]]
+            assert m["expected_arrival_ms"] <= inst["arrival_ms"]
+            assert m["filed_at_ms"] < inst["deadline_ms"]  # the line nobody declares, before the arrival
+            continue
+        if code == "LATE_FILING":  # LOAD, then the filing
+            load = next(e for e in evs if e["event_type_code"] == "LOAD")
+            assert load["event_time_ms"] == inst["loading_ms"] < data.first[did]["filed_at_ms"]
+        elif code == "ROUTE_DEVIATION":  # an unexpected call on the way
+            odd = [e for e in evs
+                   if e["event_type_code"] in ("LOAD", "DISC") and e["location"][:2] not in d["itinerary"]]
+            assert inst["loading_ms"] < odd[0]["event_time_ms"] < odd[1]["event_time_ms"] < inst["arrival_ms"]
+        elif code == "SEAL_TAMPERING":  # on the way, before the arrival
+            e = _changed_seals(d, evs)
+            assert inst["loading_ms"] <= e["event_time_ms"] < inst["arrival_ms"]
+            assert e["event_time_ms"] > data.first[did]["filed_at_ms"] + DAY
+        elif code == "CONTAINER_NOT_SEEN":
+            assert not evs
+        elif code != "SPLIT_SHIPMENT":  # in the filings: every target filed before its loading
+            assert all(data.first[k]["filed_at_ms"] < inst["deadline_ms"] for k in inst["targets"])
+            if code == "MANIFEST_MISMATCH":
+                assert data.line_filings[d["house_document"]][0][0]["filed_at_ms"] < inst["deadline_ms"]
+        else:
+            assert data.first[did]["filed_at_ms"] < inst["deadline_ms"]
+
+
+def test_time_line_of_every_record(gen):
+    check_time_line(gen)
+
+
+def test_filing_leads_and_transit_times_per_mode(big):
+    """The spread of the real times: sea filed 1-4 days before loading and weeks at sea (Asia
+    20-40 days), air and post hours before a flight of 8-30 h, road hours before a crossing of
+    hours to two days."""
+    lead, transit = defaultdict(list), defaultdict(list)
+    for d in big.honest:
+        did = d["declaration_id"]
+        actual = big.truth["declarations"][did]
+        mode = d["transport_mode"]
+        lead[mode].append(d["expected_loading_ms"] - big.first[did]["filed_at_ms"])
+        key = "SEA-ASIA" if mode == "SEA" and d["place_of_loading"][:2] in ASIA else mode
+        transit[key].append(actual["arrival_ms"] - actual["loading_ms"])
+    for mode, xs in lead.items():
+        assert LEAD[mode][0] <= min(xs) and max(xs) <= LEAD[mode][1], mode
+    assert min(lead["SEA"]) < 30 * HOUR and max(lead["SEA"]) > 90 * HOUR
+    assert sorted(lead["AIR"])[len(lead["AIR"]) // 2] < 12 * HOUR and max(lead["AIR"]) > 11 * HOUR
+    assert 20 * DAY - 6 * HOUR <= min(transit["SEA-ASIA"]) and max(transit["SEA-ASIA"]) <= 42 * DAY
+    assert max(transit["SEA-ASIA"]) > 35 * DAY and min(transit["SEA-ASIA"]) < 25 * DAY
+    assert min(transit["SEA"]) < 10 * DAY  # short sea (Turkey, the Mediterranean)
+    for mode in ("AIR", "POSTAL"):
+        assert 8 * HOUR <= min(transit[mode]) and max(transit[mode]) <= 30 * HOUR
+    assert max(transit["AIR"]) > 20 * HOUR and min(transit["AIR"]) < 12 * HOUR  # via a hub, and direct
+    assert HOUR <= min(transit["ROAD"]) < 4 * HOUR and 24 * HOUR < max(transit["ROAD"]) <= 48 * HOUR
+
+
+def test_schedule_slips_delays_only(big):
+    """About 20% of the sea voyages load and arrive 6 h-3 days late; a few flights and ferries
+    are late; nothing is early; the events show the actual times."""
+    slipped = defaultdict(set)
+    for did, actual in big.truth["declarations"].items():
+        d = big.first[did]
+        if d["transport_mode"] == "SEA" and big.scenario_of.get(did) != "LATE_FILING":
+            late_load = actual["loading_ms"] - d["expected_loading_ms"]
+            late_arr = actual["arrival_ms"] - d["expected_arrival_ms"]
+            assert late_load == 0 or 6 * HOUR <= late_load <= 3 * DAY
+            assert (late_load == 0) == (late_arr == 0) and late_arr <= 3 * DAY
+            slipped[(d["conveyance_ref"], d["expected_arrival_ms"])].add(late_load > 0)
+    assert all(len(v) == 1 for v in slipped.values())  # a voyage slips as a whole
+    share = sum(True in v for v in slipped.values()) / len(slipped)
+    assert 0.12 < share < 0.3, share
+    late = defaultdict(set)
+    for did, actual in big.truth["declarations"].items():
+        d = big.first[did]
+        if d["transport_mode"] != "SEA":
+            late[(d["transport_mode"] == "ROAD", d["expected_loading_ms"], d["conveyance_ref"])].add(
+                actual["loading_ms"] - d["expected_loading_ms"])
+    flights = [v for (road, _, _), v in late.items() if not road]
+    assert 0.03 < sum(max(v) > 0 for v in flights) / len(flights) < 0.2
+
+
+def test_itinerary_amendments_a_day_before_loading_invalidations_before(big):
+    for did, versions in big.versions.items():
+        v = sorted(versions, key=lambda d: d["version"])
+        if len(v) < 2:
+            continue
+        if v[1]["message_type"] == "INVALIDATION":
+            assert v[1]["filed_at_ms"] < v[0]["expected_loading_ms"]
+        elif v[0]["itinerary"] != v[1]["itinerary"]:
+            assert v[1]["filed_at_ms"] <= v[0]["expected_loading_ms"] - 24 * HOUR
+        else:
+            assert v[1]["filed_at_ms"] - v[0]["filed_at_ms"] <= 6 * HOUR
+
+
+def test_ground_truth_timeliness_fields(gen):
+    text = (gen.out / "ground_truth.json").read_text()
+    assert len(text) < 300 * len(gen.versions)  # about 130 bytes a declaration
+    for inst in gen.truth["instances"]:
+        assert list(inst)[-4:] == ["loading_ms", "arrival_ms", "in_time_by", "deadline_ms"]
+        assert inst["loading_ms"] < inst["arrival_ms"]
+    assert set(IN_TIME_BY) == set(DEFAULT_RATES)
+    assert {k for k, v in IN_TIME_BY.items() if v == "arrival"} == {
+        "ROUTE_DEVIATION", "SEAL_TAMPERING", "LATE_FILING", "CONTAINER_NOT_SEEN", "UNDECLARED_CONSIGNMENT"}
+    assert all(type(v[k]) is int for v in gen.truth["declarations"].values() for k in ("loading_ms", "arrival_ms"))
 
 
 def test_honest_manifest_lines_agree_with_declarations(gen):
@@ -366,8 +562,10 @@ def test_honest_manifest_lines_agree_with_declarations(gen):
         assert name_similarity(line["consignee_name"], d["consignee"]["name"]) >= 90
         variants += line["consignee_name"] != d["consignee"]["name"]
         assert line["container"] == (d["containers"][0] if d["containers"] else None)
-        first_m = gen.line_filings[house][0][0]
-        assert d["filed_at_ms"] - DAY <= first_m["filed_at_ms"] <= gen.first[did]["filed_at_ms"] + 2 * DAY
+        first_m = gen.line_filings[house][0][0]  # before loading; deep sea: at least 24 h before
+        lead = 24 * HOUR if d["transport_mode"] == "SEA" else 0
+        assert first_m["filed_at_ms"] <= d["expected_loading_ms"] - lead
+        assert first_m["expected_arrival_ms"] == d["expected_arrival_ms"]
         words = line["description"].split(" STC ", 1)[-1].casefold()
         reworded += words != "; ".join(g["description"] for g in d["goods"]).casefold()
         n += 1
@@ -521,11 +719,16 @@ def test_honest_near_misses_occur(big):
             by_container[c].append(d)
     shared = [ds for ds in by_container.values() if len(ds) > 1]
     assert 5 <= len(shared) and all(len({x["house_document"] for x in ds}) == len(ds) for ds in shared)
-    # air and road filed within the hour before the carrier's manifest (30-90 min before departure)
+    # air and road filed 30-90 min before the departure (never after), often after the manifest
     air_road = [d for d in honest if d["transport_mode"] in ("AIR", "ROAD")]
-    late = [d for d in air_road if big.line_filings[d["house_document"]][0][0]["filed_at_ms"]
-            - big.first[d["declaration_id"]]["filed_at_ms"] < HOUR]
+    lead = {d["declaration_id"]: d["expected_loading_ms"] - big.first[d["declaration_id"]]["filed_at_ms"]
+            for d in air_road}
+    late = [d for d in air_road if lead[d["declaration_id"]] <= 90 * MINUTE]
     assert 0.04 * len(air_road) < len(late) < 0.2 * len(air_road)
+    assert all(lead[d["declaration_id"]] >= 30 * MINUTE for d in late)
+    first_line = {d["declaration_id"]: big.line_filings[d["house_document"]][0][0]["filed_at_ms"] for d in late}
+    before = sum(first_line[d["declaration_id"]] < big.first[d["declaration_id"]]["filed_at_ms"] for d in late)
+    assert before > 0.1 * len(late)
     # harmless look-alike words, name variants on the declaration (the manifest keeps the name)
     assert sum(any(g["description"] in LOOKALIKES for g in d["goods"]) for d in honest) >= 1
     variants = [d for d in honest if big.lines[d["house_document"]][1]["consignee_name"] != d["consignee"]["name"]]
@@ -758,6 +961,7 @@ def test_any_seed_plants_every_scenario_and_nothing_else(tmp_path_factory, seed,
     start = DEFAULT_START_MS + start_day * DAY + seed % 7 * HOUR  # any weekday, not always midnight
     truth = generate(out, days=days, seed=seed, declarations_per_day=40, start_ms=start)
     data = Data(out, truth)
+    check_time_line(data)
     assert {i["scenario"] for i in truth["instances"]} == set(DEFAULT_RATES)
     firsts = [d for d in data.declarations if d["version"] == 1]
     assert all(start <= d["filed_at_ms"] < start + days * DAY for d in firsts)

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from tests.unit.factories import (DAY, H, T0, amend, as_inputs, honest_journey, invalidate, line_for,
                                   make_container_event, make_declaration, make_manifest)
-from transforms import ledger
+from transforms import ledger, lifecycle
+from transforms.rules import load_ruleset
 from transforms.runner import Runner
 
 
@@ -41,7 +42,8 @@ def known_mix():
     a, b, c, d = (make_declaration(filed_at_ms=T0 + i * H) for i in range(4))
     a2 = amend(a)  # a: v1 and v2 folded into one assessment
     b_inv = invalidate(b)  # b: withdrawn before its decision
-    c_late = amend(c, filed_at_ms=c["filed_at_ms"] + 6 * DAY)  # after c's decision (5 days): LATE
+    # after c's lifecycle closed (expected arrival + retention), in its tombstone: LATE
+    c_late = amend(c, filed_at_ms=lifecycle.milestones(c["filed_at_ms"], c, load_ruleset()).close + H)
     manifest = make_manifest([line_for(a), line_for(c), line_for(d)])
     manifest_amended = make_manifest([line_for(a, packages=99)], manifest_id=manifest["manifest_id"],
                                      filed_at_ms=manifest["filed_at_ms"] + H)  # replaces a's line
@@ -52,7 +54,7 @@ def known_mix():
     records = [a, a2, b, b_inv, c, d, copy.deepcopy(d), c_late, manifest, manifest_amended, no_house,
                *journey, planned, repeat, control_result(a)]
     expected = {
-        # a: v1 + v2 and d: twice, each folded into one assessment; c: v1 assessed, v2 late
+        # a: v1 + v2 and d: twice, each folded into one lifecycle; c: v1 assessed, v2 late
         "declarations": {"units_in": 8, "assessed": 5, "withdrawn": 1, "invalidation": 1, "late": 1},
         "manifests": {"units_in": 5, "cross_checked": 3, "superseded": 1, "no_key": 1},
         "container_events": {"units_in": 8, "cross_checked": 6, "not_actual": 1, "duplicate": 1},
@@ -65,13 +67,20 @@ def test_known_mix_ends_exactly_as_expected():
     inputs, expected = known_mix()
     runner = Runner(now_ms=lambda: 0)
     feed_all(runner, inputs)
-    assert sum(runner.ledger.pending(s) for s in expected) > 0  # held while deadlines are open
+    assert sum(runner.ledger.pending(s) for s in expected) > 0  # held while lifecycles are open
     runner.finish()
     assert_balanced(runner)
     assert runner.ledger.as_dict() == expected
     filed = {r["declaration_id"] for k, r, _ in inputs if k == "declaration"}
-    assert len(runner.assessments) == 3  # one each, none for the withdrawn one
-    assert {a["declaration_id"] for a in runner.assessments} == filed - {inputs_withdrawn(inputs)}
+    withdrawn = inputs_withdrawn(inputs)
+    # one lifecycle each; the withdrawn one had its answer on filing and nothing after
+    assert {a["declaration_id"] for a in runner.assessments} == filed
+    assert [a["phase"] for a in runner.assessments if a["declaration_id"] == withdrawn] == [lifecycle.PRE_LOADING]
+    done = {a["declaration_id"] for a in runner.assessments if a["phase"] == lifecycle.PRE_ARRIVAL}
+    assert done == filed - {withdrawn}
+    # the late version changed nothing: c's lifecycle has one version
+    c_id = next(r["declaration_id"] for _, r, why in runner.late)
+    assert {a["declaration_version"] for a in runner.assessments if a["declaration_id"] == c_id} == {1}
 
 
 def inputs_withdrawn(inputs) -> str:
@@ -85,7 +94,7 @@ def test_late_declaration_is_returned_with_its_reason():
     feed_all(runner, inputs)
     runner.finish()
     [(kind, record, why)] = runner.late
-    assert kind == "declaration" and record["version"] == 2 and "after the declaration was decided" in why
+    assert kind == "declaration" and record["version"] == 2 and "after the declaration was closed" in why
 
 
 def test_every_declaration_assessed_or_accounted_in_generated_traffic(tmp_path):
@@ -159,6 +168,15 @@ def test_ledger_balances_at_every_step_and_nothing_is_left(stream):
     assert runner.live_keys() == 0
     # every LATE disposition is a record handed back for the dead letters
     assert len(runner.late) == book.settled.get("declarations", {}).get(ledger.LATE, 0)
-    # one assessment per declaration that was not withdrawn
-    assessed = [a for a in runner.assessments if a["declaration_id"]]
-    assert len({a["declaration_id"] for a in assessed}) == len(assessed)
+    # one lifecycle per declaration: its assessments numbered 1, 2, ... in order, one pre-loading
+    # answer, and one pre-arrival one unless withdrawn before it
+    withdrawn = {r["declaration_id"] for k, r, _ in inputs if k == "declaration" and r["message_type"] == "INVALIDATION"}
+    by_id: dict = {}
+    for a in runner.assessments:
+        if a["declaration_id"]:
+            by_id.setdefault(a["declaration_id"], []).append(a)
+    for did, seq in by_id.items():
+        assert [a["sequence"] for a in seq] == list(range(1, len(seq) + 1)), did
+        assert seq[0]["phase"] == lifecycle.PRE_LOADING and seq[0]["trigger"] == "FILING"
+        assert [a["phase"] for a in seq].count(lifecycle.PRE_ARRIVAL) == (0 if did in withdrawn else 1), did
+        assert len({a["assessment_id"] for a in seq}) == len(seq)

@@ -71,6 +71,14 @@ def upsert_declaration(state: dict, record: dict, compact, ruleset) -> dict | No
     return d
 
 
+def arrival_milestones(state: dict, record: dict, ruleset) -> "lifecycle.Milestones":
+    """The milestones a declaration version implies on arrival (its first filing as known so far):
+    what the stored declaration will hold once the version is applied, in the usual order."""
+    cur = state["decls"].get(record["declaration_id"])
+    first = record["filed_at_ms"] if cur is None else min(cur["first"], record["filed_at_ms"])
+    return lifecycle.milestones(first, record, ruleset)
+
+
 def _set_milestones(d: dict, first: int, times: dict, ruleset) -> None:
     m = lifecycle.milestones(first, times, ruleset)
     d["first"], d["load"], d["absence"], d["final"], d["close"] = m.filed, m.loading, m.absence, m.final, m.close

@@ -83,8 +83,12 @@ class ConsignmentCheck:
         if state is None:
             state = {"house": record.get("house_document") or "", "decls": {}, "inv": [], "lines": [],
                      "first_line": None, "line_times": None, "undeclared_done": False, "expire": 0, "inbox": []}
-        t = buffer_input(state, kind, record)
-        return Step(state, [], [t], ledger=_HELD_ONE if kind == MANIFEST_LINE else None)
+        timers = [buffer_input(state, kind, record)]
+        if kind == MANIFEST_LINE:
+            # The absence deadline of the first line, registered now (see ContainerCheck.on_event).
+            first = record["filed_at_ms"] if state["first_line"] is None else min(state["first_line"], record["filed_at_ms"])
+            timers.append(lifecycle.milestones(first, record, ctx.ruleset).absence)
+        return Step(state, [], timers, ledger=_HELD_ONE if kind == MANIFEST_LINE else None)
 
     def _apply(self, state, kind: str, record: dict, rs, timers: list) -> dict | None:
         """Apply one input in event-time order; returns its ledger entries (the unit was counted

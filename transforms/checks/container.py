@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from transforms import ledger
 from transforms.checks._common import (
+    arrival_milestones,
     buffer_input,
     clean_entries as _clean,
     extend_expiry,
@@ -101,12 +102,17 @@ class ContainerCheck:
     def on_event(self, state, kind: str, record: dict, ctx: Context) -> Step:
         if kind != DECLARATION and kind != CONTAINER_EVENT:
             return Step(state)
-        if state is None:
-            state = {"decls": {}, "inv": [], "events": [], "expire": 0, "inbox": []}
         if kind == CONTAINER_EVENT and (record.get("event_classifier") or "ACT") != "ACT":
             return Step(state, ledger={ledger.NOT_ACTUAL: 1}, unchanged=True)
-        t = buffer_input(state, kind, record)
-        return Step(state, [], [t], ledger=_HELD_ONE if kind == CONTAINER_EVENT else None)
+        if state is None:
+            state = {"decls": {}, "inv": [], "events": [], "expire": 0, "inbox": []}
+        timers = [buffer_input(state, kind, record)]
+        if kind == DECLARATION and record.get("message_type") != "INVALIDATION" \
+                and record.get("transport_mode") in ctx.ruleset.param("CONTAINER_NOT_SEEN", "modes"):
+            # The absence deadline this version implies, registered now (as the assessor does its
+            # milestones: a timer registered from a timer at the end of a bounded input may not fire).
+            timers.append(arrival_milestones(state, record, ctx.ruleset).absence)
+        return Step(state, [], timers, ledger=_HELD_ONE if kind == CONTAINER_EVENT else None)
 
     def _apply(self, state, kind: str, record: dict, rs, timers: list) -> dict | None:
         """Apply one input in event-time order; returns its ledger entries (an event was counted
