@@ -309,3 +309,28 @@ def drive(check, records, ruleset=None, reference=None, key=None) -> tuple[list[
         fire_until(t)
     fire_until(float("inf"))
     return out, state
+
+
+def bounded_shuffle(inputs, out_of_orderness_ms: int, rnd) -> list:
+    """A random arrival order of (kind, record, t) inputs in which none comes more than
+    `out_of_orderness_ms` behind the latest seen: what the watermark promises to absorb."""
+    out = sorted(inputs, key=lambda x: x[2] + rnd.randrange(0, out_of_orderness_ms + 1))
+    latest = -(2**63)
+    for _, _, t in out:
+        assert t >= latest - out_of_orderness_ms
+        latest = max(latest, t)
+    return out
+
+
+def evidence_sequence(checks, inputs, out_of_orderness_ms: int) -> list[dict]:
+    """The evidence `checks` emit, in order, when the reference runner takes `inputs` in the order
+    given; none may be late and no state may be left."""
+    from transforms.runner import Runner
+
+    ev: list = []
+    r = Runner(checks=checks, out_of_orderness_ms=out_of_orderness_ms, evidence_sink=ev, now_ms=lambda: 0)
+    for kind, rec, t in inputs:
+        r.feed(kind, rec, t)
+    r.finish()
+    assert r.late_inputs == 0 and r.live_keys() == 0
+    return ev

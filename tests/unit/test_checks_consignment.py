@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.factories import (
+    bounded_shuffle,
+    evidence_sequence,
     DAY,
     H,
     T0,
@@ -301,30 +303,12 @@ def _mixed_records(rnd: random.Random) -> list[dict]:
     return [d, d2, m1, m2, undeclared]
 
 
-def _evidence_of(inputs, ooo):
-    ev: list = []
-    r = Runner(checks=CHECK, out_of_orderness_ms=ooo, evidence_sink=ev, now_ms=lambda: 0)
-    for kind, rec, t in inputs:
-        r.feed(kind, rec, t)
-    r.finish()
-    assert r.late_inputs == 0 and r.live_keys() == 0
-    return ev
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.sampled_from([H, 12 * H, 3 * DAY]))
 def test_out_of_order_within_the_watermark_gives_the_same_evidence(seed, ooo):
     rnd = random.Random(seed)
     inputs = as_inputs(*_mixed_records(rnd))
-    shuffled = _bounded_shuffle(inputs, ooo, rnd)
-    assert _evidence_of(shuffled, ooo) == _evidence_of(inputs, ooo)
+    shuffled = bounded_shuffle(inputs, ooo, rnd)
+    assert evidence_sequence(CHECK, shuffled, ooo) == evidence_sequence(CHECK, inputs, ooo)
 
 
-def _bounded_shuffle(inputs, ooo, rnd):
-    """A random arrival order in which no input comes more than `ooo` behind the latest seen."""
-    out = sorted(inputs, key=lambda x: x[2] + rnd.randrange(0, ooo + 1))
-    latest = -(2**63)
-    for _, _, t in out:
-        assert t >= latest - ooo
-        latest = max(latest, t)
-    return out

@@ -9,7 +9,9 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.factories import (DAY, H, T0, amend, as_inputs, codes_for, drive, invalidate, last_assessments,
+from tests.unit.factories import (
+    bounded_shuffle,
+    evidence_sequence,DAY, H, T0, amend, as_inputs, codes_for, drive, invalidate, last_assessments,
                                   make_declaration, party, run_checks, standing_codes, timeline)
 from transforms import lifecycle
 from transforms.checks import PartyBehaviourCheck
@@ -321,20 +323,10 @@ def _consignor_records(rnd: random.Random) -> list[dict]:
     return records
 
 
-def _party_evidence(inputs, ooo):
-    ev: list = []
-    r = Runner(checks=CHECK, out_of_orderness_ms=ooo, evidence_sink=ev, now_ms=lambda: 0)
-    for kind, rec, t in inputs:
-        r.feed(kind, rec, t)
-    r.finish()
-    assert r.late_inputs == 0 and r.live_keys() == 0
-    return ev
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.sampled_from([H, 12 * H, 2 * DAY]))
 def test_out_of_order_within_the_watermark_gives_the_same_evidence(seed, ooo):
     rnd = random.Random(seed)
     inputs = as_inputs(*_consignor_records(rnd))
-    shuffled = sorted(inputs, key=lambda x: x[2] + rnd.randrange(0, ooo + 1))
-    assert _party_evidence(shuffled, ooo) == _party_evidence(inputs, ooo)
+    shuffled = bounded_shuffle(inputs, ooo, rnd)
+    assert evidence_sequence(CHECK, shuffled, ooo) == evidence_sequence(CHECK, inputs, ooo)

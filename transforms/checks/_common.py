@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from transforms import lifecycle
+from transforms import ledger, lifecycle
 from transforms.intake import TIME_FIELD_BY_KIND
 from transforms.state_machine import evidence
 
@@ -41,6 +41,24 @@ def take_due(state: dict, timestamp_ms: int) -> list:
     # within one instant and kind (one key's records of one stream keep their order end to end).
     due.sort(key=lambda x: (x[0], x[1]))
     return due
+
+
+def apply_due(state: dict, timestamp_ms: int, apply, timers: list) -> tuple[list, dict]:
+    """Apply the held inputs due at `timestamp_ms` with `apply(state, kind, record, timers)` (which
+    returns its ledger entries or None); returns (the inputs applied, their entries summed)."""
+    due = take_due(state, timestamp_ms)
+    entries: dict = {}
+    for _, kind, record in due:
+        for k, v in (apply(state, kind, record, timers) or {}).items():
+            entries[k] = entries.get(k, 0) + v
+    return due, entries
+
+
+def release(entries: dict, n: int) -> None:
+    """Settle n units a check held as cross-checked (their key is cleared or they aged out)."""
+    if n:
+        entries[ledger.CROSS_CHECKED] = entries.get(ledger.CROSS_CHECKED, 0) + n
+        entries[ledger.PENDING] = entries.get(ledger.PENDING, 0) - n
 
 
 def held_in_inbox(state: dict, kind: str) -> int:

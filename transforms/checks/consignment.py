@@ -31,6 +31,8 @@ from __future__ import annotations
 from transforms import ledger
 from transforms import lifecycle
 from transforms.checks._common import (
+    apply_due,
+    release,
     buffer_input,
     clean_entries as _clean,
     extend_expiry,
@@ -39,7 +41,6 @@ from transforms.checks._common import (
     is_open,
     make_evidence,
     report,
-    take_due,
     upsert_declaration,
     withdraw_declaration,
 )
@@ -143,11 +144,7 @@ class ConsignmentCheck:
             return Step(None)
         rs = ctx.ruleset
         timers: list = []
-        entries: dict = {}
-        due = take_due(state, timestamp_ms)
-        for _, kind, record in due:
-            for k, v in (self._apply(state, kind, record, rs, timers) or {}).items():
-                entries[k] = entries.get(k, 0) + v
+        due, entries = apply_due(state, timestamp_ms, lambda s, k, r, tm: self._apply(s, k, r, rs, tm), timers)
         out: list[dict] = []
         lines = state["lines"]
         if due:
@@ -171,10 +168,7 @@ class ConsignmentCheck:
                     timestamp_ms, "CROSS_CHECK",
                 ) | {"points": rs.points["UNDECLARED_CONSIGNMENT"]})
         if timestamp_ms >= state["expire"] and not state["inbox"]:
-            n = len(lines)
-            if n:
-                entries[ledger.CROSS_CHECKED] = entries.get(ledger.CROSS_CHECKED, 0) + n
-                entries[ledger.PENDING] = entries.get(ledger.PENDING, 0) - n
+            release(entries, len(lines))
             return Step(None, out, ledger=_clean(entries))
         # Many of this check's timers (a line's absence deadline when its declaration exists) change nothing.
         return Step(state, out, timers, ledger=_clean(entries), unchanged=not changed)

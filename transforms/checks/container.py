@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from transforms import ledger
 from transforms.checks._common import (
+    apply_due,
+    release,
     arrival_milestones,
     buffer_input,
     clean_entries as _clean,
@@ -40,7 +42,6 @@ from transforms.checks._common import (
     is_open,
     make_evidence,
     report,
-    take_due,
     upsert_declaration,
     withdraw_declaration,
 )
@@ -53,10 +54,6 @@ LADEN_MOVES = frozenset({"LOAD", "DISC"})
 # event tuple fields
 T, CODE, LOC, SEALS, EMPTY, DOCS = range(6)
 _HELD_ONE = {ledger.PENDING: 1}  # shared, never mutated
-
-
-def _released(n: int) -> dict | None:
-    return {ledger.CROSS_CHECKED: n, ledger.PENDING: -n} if n else None
 
 
 def _compact_declaration(r: dict) -> dict:
@@ -155,11 +152,7 @@ class ContainerCheck:
             return Step(None)
         rs = ctx.ruleset
         timers: list = []
-        entries: dict = {}
-        due = take_due(state, timestamp_ms)
-        for _, kind, record in due:
-            for k, v in (self._apply(state, kind, record, rs, timers) or {}).items():
-                entries[k] = entries.get(k, 0) + v
+        due, entries = apply_due(state, timestamp_ms, lambda s, k, r, tm: self._apply(s, k, r, rs, tm), timers)
         out: list[dict] = []
         # Evaluate after new inputs, and at a declaration's absence deadline (CONTAINER_NOT_SEEN).
         todo = [d for d in state["decls"].values() if is_open(d, timestamp_ms)
@@ -170,15 +163,9 @@ class ContainerCheck:
             for d in todo:
                 out.extend(report(d, self._evaluate(d, state, owner, timestamp_ms, ctx), timestamp_ms, rs, origin))
         if timestamp_ms >= state["expire"] and not state["inbox"]:
-            n = len(state["events"])
-            if n:
-                entries[ledger.CROSS_CHECKED] = entries.get(ledger.CROSS_CHECKED, 0) + n
-                entries[ledger.PENDING] = entries.get(ledger.PENDING, 0) - n
+            release(entries, len(state["events"]))
             return Step(None, out, ledger=_clean(entries))
-        released = self._prune(state, timestamp_ms, rs)
-        if released:
-            entries[ledger.CROSS_CHECKED] = entries.get(ledger.CROSS_CHECKED, 0) + released
-            entries[ledger.PENDING] = entries.get(ledger.PENDING, 0) - released
+        release(entries, self._prune(state, timestamp_ms, rs))
         return Step(state, out, timers, ledger=_clean(entries))
 
     def _prune(self, state: dict, now: int, rs) -> int:
