@@ -491,7 +491,9 @@ def test_checkpointed_state_levels_off_over_many_horizons(stack, tmp_path):
     print(f"last checkpoint {latest} by operator: {per_operator}")
 
     assert samples and samples[-1]["t"] >= span - DAY_MS, "no checkpoint near the end of the traffic"
-    assert all(s["checkpointed_size"] == s["state_size"] for s in samples)  # full snapshots (hashmap backend)
+    # RocksDB checkpoints incrementally: state_size is the whole state, checkpointed_size what this
+    # checkpoint added; the whole state is what must level off
+    assert all(0 < s["checkpointed_size"] <= s["state_size"] for s in samples)
     for what in ("state_size", "keys"):
         at_horizon, last = at_horizon_and_last_third(samples, span, horizon, lambda s: s[what])
         assert len(last) >= 5, f"only {len(last)} checkpoints in the last third"
@@ -511,6 +513,8 @@ def test_checkpointed_state_levels_off_over_many_horizons(stack, tmp_path):
         # a plateau reached from below: in the first quarter horizon the job held far less
         early = [s[what] for s in samples if s["t"] <= horizon / 4]
         assert early and min(early) < 0.5 * at_horizon, (what, early, at_horizon)
-    # ... while the events read keep growing with event time
+    # ... while the events read keep growing with event time (over the filing days: the voyages'
+    # events go on, thinning out, for weeks after the last filing)
     first = next(s for s in samples if s["t"] >= horizon)
-    assert last[-1]["events"] >= 0.9 * (last[-1]["t"] / first["t"]) * first["events"], (first, last[-1])
+    end = max((s for s in samples if s["t"] <= span), key=lambda s: s["t"])
+    assert end["events"] >= 0.9 * (end["t"] / first["t"]) * first["events"], (first, end)
