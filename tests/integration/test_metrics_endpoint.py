@@ -35,6 +35,7 @@ from jobs import metrics
 from jobs.sources import timed_traffic_messages, topic_of
 from schemas import codec
 from transforms import intake, ledger
+from transforms.rules import load_ruleset
 from tests.unit.test_dashboards import FLINK_BUILTIN, metric_names, queries, runnable
 
 pytestmark = pytest.mark.integration
@@ -359,12 +360,20 @@ def test_every_accepted_record_is_settled_or_pending_and_late_ones_are_routed(li
     # A late amendment: of a declaration the job has decided already.
     assessed = [codec.decode("RiskAssessment", m.value()) for m in
                 topics.read_range(bootstrap, "assessments", live_job["outputs_start"]["assessments"])]
-    # A lifecycle closes state_retention after the expected arrival (air consignments have closed
-    # by the end of the traffic, sea voyages weeks later): the earliest arrival closed first, and
-    # the ledger shows some closed.
-    finals = [a for a in assessed if a["declaration_id"] and a["phase"] == "PRE_ARRIVAL"]
-    earliest = min(finals, key=lambda a: a["expected_arrival_ms"])["declaration_id"]
-    original = next(r for kind, r, _ in good if kind == "declaration" and r["declaration_id"] == earliest)
+    # A lifecycle closes state_retention after the expected arrival, then keeps a tombstone for
+    # another state_retention: the amendment must hit a declaration closed and not yet forgotten,
+    # by the assessor's watermark now (the traffic is all read: it stands still).
+    retention = load_ruleset().state_retention_ms
+    lag = next(v for l, v in of_job(scrape_all(), metrics.PROMETHEUS_PREFIX + "watermarkLagMs", job)
+               if l["operator_name"].startswith("AssessDeclaration"))
+    watermark = time.time() * 1000 - lag
+    # (the gauge is the watermark at the operator's last call: at most the watermark now) the
+    # latest lifecycle to close by then: closed, and the least likely to be forgotten
+    finals = [a for a in assessed if a["declaration_id"] and a["phase"] == "PRE_ARRIVAL"
+              and a["expected_arrival_ms"] + retention < watermark]
+    assert finals, "no lifecycle closed"
+    pick = max(finals, key=lambda a: a["expected_arrival_ms"])["declaration_id"]
+    original = next(r for kind, r, _ in good if kind == "declaration" and r["declaration_id"] == pick)
     late = {**original, "version": original["version"] + 1, "message_type": "AMENDMENT",
             "filed_at_ms": original["filed_at_ms"] + 3_600_000}
     payload = codec.encode("Declaration", late)
