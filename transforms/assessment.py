@@ -139,8 +139,7 @@ class DeclarationAssessor:
         outputs = []
         if state["seq"] == 0:
             # The pre-loading answer, at once: from this filing alone.
-            outputs.append(self._emit(state, decl, {}, decl["filed_at_ms"], ctx, lifecycle.PRE_LOADING,
-                                      "FILING", first=decl["filed_at_ms"]))
+            outputs.append(self._emit(state, decl, {}, decl["filed_at_ms"], ctx, lifecycle.PRE_LOADING, "FILING", m))
         return Step(state, outputs, timers, ledger=_HELD_ONE)
 
     def _on_evidence(self, state, ev: dict, rs) -> Step:
@@ -194,10 +193,10 @@ class DeclarationAssessor:
         if not state["final_done"] and timestamp_ms >= ms.final:
             state["final_done"] = True
             outputs.append(self._emit(state, state["decl"], state["evidence"], timestamp_ms, ctx,
-                                      lifecycle.PRE_ARRIVAL, ", ".join(triggers) or "DEADLINE", lifted=lifted))
+                                      lifecycle.PRE_ARRIVAL, ", ".join(triggers) or "DEADLINE", ms, lifted=lifted))
         elif triggers:
             out = self._emit(state, state["decl"], state["evidence"], timestamp_ms, ctx, lifecycle.RE_ASSESSMENT,
-                             ", ".join(triggers), lifted=lifted, only_if_changed=True)
+                             ", ".join(triggers), ms, lifted=lifted, only_if_changed=True)
             if out is not None:
                 outputs.append(out)
         if timestamp_ms >= ms.close and not state["inbox"]:
@@ -245,12 +244,11 @@ class DeclarationAssessor:
         return getattr(ctx, "model", None) or self.model
 
     def _emit(self, state: dict, decl: dict, evidence: dict, timestamp_ms: int, ctx: Context, phase: str,
-              trigger: str, first: int | None = None, lifted: str | None = None,
+              trigger: str, ms: lifecycle.Milestones, lifted: str | None = None,
               only_if_changed: bool = False) -> dict | None:
         """Score the declaration and make the next assessment of its lifecycle (None when
-        `only_if_changed` and neither score nor outcome moved)."""
+        `only_if_changed` and neither score nor outcome moved); `ms`: its milestones."""
         rs = ctx.ruleset
-        ms = lifecycle.milestones(first if first is not None else state["first"], decl, rs)
         version = decl["version"]
         found = [e for e in evidence.values() if (e.get("declaration_version") or version) >= version]
         found = declaration_indicators(decl, rs, ctx.reference) + found
