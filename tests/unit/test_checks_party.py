@@ -6,7 +6,7 @@ its evidence when the second is filed, and a finding that an amendment or an inv
 retracted."""
 import random
 
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.factories import (
@@ -330,3 +330,35 @@ def test_out_of_order_within_the_watermark_gives_the_same_evidence(seed, ooo):
     inputs = as_inputs(*_consignor_records(rnd))
     shuffled = bounded_shuffle(inputs, ooo, rnd)
     assert evidence_sequence(CHECK, shuffled, ooo) == evidence_sequence(CHECK, inputs, ooo)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20).map(lambda k: k * DAY // 2), st.integers(0, 3), st.integers(0, 3),
+                          st.sampled_from((1.0, 4.0, 400.0, 900.0)), st.sampled_from(("844399", "950300", "both"))),
+                min_size=1, max_size=40))
+def test_the_split_sweep_decides_as_the_scan_of_each_declaration(rows):
+    """The sweep over a heading's declarations (linear) gives the same SPLIT_SHIPMENT decisions,
+    and the same patterns, as scanning each declaration's window (quadratic)."""
+    from transforms.checks import party as party_check
+
+    consignees = [party(n, "DE") for n in ("Chicago Synagogue Supplies", "Temple Books Ltd", "Nord Handel", "Sued AG")]
+    routes = [("AEDXB", ["YE", "AE", "DE"]), ("GBLHR", ["YE", "GB", "DE"]), ("QADOH", ["YE", "QA", "DE"]),
+              ("OMSLL", ["YE", "OM", "DE"])]
+    rs = load_ruleset()
+    check, state = CHECK[0], None
+    for t, route, consignee, mass, hs in rows:
+        d = cartridges(T0 + t, *routes[route], consignees[consignee], mass=mass)
+        if hs != "844399":
+            toy = {**d["goods"][0], "hs_code": "950300", "description": "toy water pistols"}
+            d["goods"] = [toy] if hs == "950300" else [d["goods"][0], toy]
+        state = check.on_event(state, "declaration", d, None).state
+        check._apply(state, state["inbox"].pop()[2], rs, [])
+    p = party_check._params(rs)
+    affected = sorted(state["decls"].values(), key=lambda d: (d["first"], d["id"]))
+    swept = party_check._split_sweep(state, affected, p)
+    index = state["hs4"]
+    scanned = {d["id"]: party_check.PartyBehaviourCheck._split_scan(d, state, p) for d in affected
+               if len(d["hs4"]) == 1 and len(index[d["hs4"][0]]["routes"]) >= p.min_routes}
+    event(f"splits: {min(len(swept), 3)}")
+    assert {k: sorted(x["id"] for x in v) for k, v in swept.items()} == \
+           {k: sorted(x["id"] for x in v) for k, v in scanned.items() if v is not None}

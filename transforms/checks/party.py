@@ -31,7 +31,9 @@ is left.
 from __future__ import annotations
 
 import bisect
+from functools import lru_cache
 from sys import intern
+from typing import NamedTuple
 
 from transforms.checks._common import (
     buffer_input,
@@ -149,20 +151,24 @@ class PartyBehaviourCheck:
         changed = [d for d in (self._apply(state, record, rs, timers) for _, _, record in due) if d is not None]
         out: list[dict] = []
         if changed:
+            p = _params(rs)
             origin = f"{self.name}:{state['consignor']}"
-            for d in self._affected(state, changed, rs):
-                if is_open(d, timestamp_ms):
-                    out.extend(report(d, self._evaluate(d, state, timestamp_ms, rs), timestamp_ms, rs, origin))
+            affected = [d for d in self._affected(state, changed, p) if is_open(d, timestamp_ms)]
+            splits = _split_sweep(state, affected, p)
+            for d in affected:
+                found = self._evaluate(d, state, timestamp_ms, rs, p, splits)
+                if found or d["sent"]:
+                    out.extend(report(d, found, timestamp_ms, rs, origin))
         if timestamp_ms >= state["expire"] and not state["inbox"]:
             return Step(None, out)
         self._forget_oldest(state, 0, before=timestamp_ms - self._horizon(rs) + 1)
         return Step(state, out, timers)
 
     @staticmethod
-    def _affected(state: dict, changed: list[dict], rs) -> list[dict]:
+    def _affected(state: dict, changed: list[dict], p: "_Params") -> list[dict]:
         """The declarations whose findings a new or changed declaration may change: itself and the
         consignor's other declarations of a heading it shares, within the windows (in filing order)."""
-        window = max(rs.param("SPLIT_SHIPMENT", "window_ms"), rs.param("TEST_SHIPMENT", "window_ms"))
+        window = p.horizon_window
         hs4 = set()
         lo, hi = None, None
         for c in changed:
@@ -173,60 +179,186 @@ class PartyBehaviourCheck:
         out.sort(key=lambda d: (d["first"], d["id"]))
         return out
 
-    def _evaluate(self, d: dict, state: dict, t: int, rs) -> list[dict]:
+    def _evaluate(self, d: dict, state: dict, t: int, rs, p: "_Params", splits: dict) -> list[dict]:
         """SPLIT_SHIPMENT and TEST_SHIPMENT for one declaration. The per-heading index answers
-        the common case (one route per heading, no parcels) without scanning the history."""
-        split_window = rs.param("SPLIT_SHIPMENT", "window_ms")
-        test_window = rs.param("TEST_SHIPMENT", "window_ms")
-        min_routes = rs.param("SPLIT_SHIPMENT", "min_routes")
-        max_kg = rs.param("TEST_SHIPMENT", "max_mass_kg")
-        max_share = rs.param("TEST_SHIPMENT", "max_mass_share")
+        the common case (one route per heading, no parcels) without scanning the history; a
+        declaration of one heading has its split decided by the sweep (`_split_sweep`)."""
         index = state["hs4"]
         entries = [index[h] for h in d["hs4"] if h in index]
-        maybe_split = any(len(e["routes"]) >= min_routes for e in entries)
-        maybe_test = d["mass"] > max_kg and any(e["min_mass"] <= max_kg for e in entries)
+        maybe_split = any(len(e["routes"]) >= p.min_routes for e in entries)
+        maybe_test = d["mass"] > p.max_kg and any(e["min_mass"] <= p.max_kg for e in entries)
         if not (maybe_split or maybe_test):
             return []
         out = []
-        hs4 = set(d["hs4"])
-        peers = []
-        tests = []
-        for o in state["decls"].values():
-            if o["id"] == d["id"] or hs4.isdisjoint(o["hs4"]):
-                continue
-            gap = o["first"] - d["first"]
-            if abs(gap) <= split_window:
-                peers.append(o)
-            if -test_window <= gap < 0 and o["mass"] <= max_kg and o["mass"] <= max_share * d["mass"]:
-                tests.append(o)
-
-        # SPLIT_SHIPMENT
         if maybe_split:
-            pattern = split_pattern([d, *peers], max_kg)
-            history = state["forgotten"] + bisect.bisect_left(state["order"], [d["first"] - split_window])
-            established = history >= rs.param("SPLIT_SHIPMENT", "established_min_history")
-            need = rs.param("SPLIT_SHIPMENT", "established_min_routes") if established else min_routes
-            routes = {x["route"] for x in pattern}
-            consignees = {x["ckey"] for x in pattern}
-            if (any(x is d for x in pattern) and len(routes) >= need
-                    and len(consignees) >= rs.param("SPLIT_SHIPMENT", "min_consignees")):
-                others = sorted((x for x in pattern if x["route"] != d["route"]), key=lambda x: x["first"])
-                detail = (f"{'established' if established else 'new'} consignor ships HS {'/'.join(sorted(hs4))} "
-                          f"by {len(routes)} routes to {len(consignees)} consignees, each route to a consignee "
-                          f"the others do not serve, within {split_window / DAY_MS:g} days: this one via "
-                          f"{d['route']} to \"{d['consignee']}\", also "
-                          + "; ".join(f"{x['house']} via {x['route']} to \"{x['consignee']}\" ({fmt_time(x['first'])})"
-                                      for x in others[:3]))
-                out.append(make_evidence(d, "SPLIT_SHIPMENT", detail, t, rs))
-
-        # TEST_SHIPMENT
-        if tests:
-            tests.sort(key=lambda x: x["first"])
-            detail = (f"{len(tests)} small shipment(s) of HS {'/'.join(sorted(hs4))} by the same consignor "
-                      f"in the {test_window / DAY_MS:g} days before this {d['mass']:.0f} kg one: "
-                      + "; ".join(f"{x['house']} ({x['mass']:.1f} kg, {fmt_time(x['first'])})" for x in tests[:3]))
-            out.append(make_evidence(d, "TEST_SHIPMENT", detail, t, rs))
+            if len(d["hs4"]) == 1:
+                pattern = splits.get(d["id"])
+            else:
+                pattern = self._split_scan(d, state, p)
+            if pattern is not None:
+                out.append(self._split_evidence(d, pattern, state, t, rs, p))
+        if maybe_test:
+            tests = [o for o in state["decls"].values()
+                     if -p.test_window <= o["first"] - d["first"] < 0 and o["mass"] <= p.max_kg
+                     and o["mass"] <= p.max_share * d["mass"] and o["id"] != d["id"]
+                     and not set(d["hs4"]).isdisjoint(o["hs4"])]
+            if tests:
+                tests.sort(key=lambda x: x["first"])
+                detail = (f"{len(tests)} small shipment(s) of HS {'/'.join(sorted(d['hs4']))} by the same "
+                          f"consignor in the {p.test_window / DAY_MS:g} days before this {d['mass']:.0f} kg one: "
+                          + "; ".join(f"{x['house']} ({x['mass']:.1f} kg, {fmt_time(x['first'])})"
+                                      for x in tests[:3]))
+                out.append(make_evidence(d, "TEST_SHIPMENT", detail, t, rs))
         return out
+
+    @staticmethod
+    def _split_scan(d: dict, state: dict, p: "_Params") -> list[dict] | None:
+        """The split pattern around `d` if SPLIT_SHIPMENT fires for it (else None), from a scan of
+        the consignor's declarations sharing a heading with it within the window."""
+        hs4 = set(d["hs4"])
+        group = [d, *(o for o in state["decls"].values()
+                      if o["id"] != d["id"] and abs(o["first"] - d["first"]) <= p.split_window
+                      and not hs4.isdisjoint(o["hs4"]))]
+        pattern = split_pattern(group, p.max_kg)
+        routes = {x["route"] for x in pattern}
+        consignees = {x["ckey"] for x in pattern}
+        fires = (any(x is d for x in pattern) and len(routes) >= _routes_needed(state, d, p)
+                 and len(consignees) >= p.min_consignees)
+        return pattern if fires else None
+
+    @staticmethod
+    def _split_evidence(d: dict, pattern: list[dict], state: dict, t: int, rs, p: "_Params") -> dict:
+        established = _established(state, d, p)
+        routes = {x["route"] for x in pattern}
+        consignees = {x["ckey"] for x in pattern}
+        others = sorted((x for x in pattern if x["route"] != d["route"]), key=lambda x: x["first"])
+        detail = (f"{'established' if established else 'new'} consignor ships HS {'/'.join(sorted(d['hs4']))} "
+                  f"by {len(routes)} routes to {len(consignees)} consignees, each route to a consignee "
+                  f"the others do not serve, within {p.split_window / DAY_MS:g} days: this one via "
+                  f"{d['route']} to \"{d['consignee']}\", also "
+                  + "; ".join(f"{x['house']} via {x['route']} to \"{x['consignee']}\" ({fmt_time(x['first'])})"
+                              for x in others[:3]))
+        return make_evidence(d, "SPLIT_SHIPMENT", detail, t, rs)
+
+
+class _Params(NamedTuple):
+    """The rule set's parameters of this check, read once per rule-set version."""
+
+    split_window: int
+    test_window: int
+    horizon_window: int
+    min_routes: int
+    min_consignees: int
+    established_min_history: int
+    established_min_routes: int
+    max_kg: float
+    max_share: float
+
+
+@lru_cache(maxsize=16)
+def _params(rs) -> _Params:
+    split, test = rs.cross_checks["SPLIT_SHIPMENT"], rs.cross_checks["TEST_SHIPMENT"]
+    return _Params(split["window_ms"], test["window_ms"], max(split["window_ms"], test["window_ms"]),
+                   split["min_routes"], split["min_consignees"], split["established_min_history"],
+                   split["established_min_routes"], test["max_mass_kg"], test["max_mass_share"])
+
+
+def _established(state: dict, d: dict, p: _Params) -> bool:
+    """Whether the consignor had established_min_history declarations before d's window."""
+    history = state["forgotten"] + bisect.bisect_left(state["order"], [d["first"] - p.split_window])
+    return history >= p.established_min_history
+
+
+def _routes_needed(state: dict, d: dict, p: _Params) -> int:
+    return p.established_min_routes if _established(state, d, p) else p.min_routes
+
+
+def _split_sweep(state: dict, affected: list[dict], p: _Params) -> dict:
+    """SPLIT_SHIPMENT for the affected declarations of one heading, in one sweep per heading:
+    {declaration id: its split pattern} for those it fires for. The same decision as
+    `_split_scan` (a test holds the two equal), in time linear in the heading's declarations
+    rather than quadratic: a window slides over them in filing order, keeping per consignee
+    the routes it is served by and the counts the decision needs."""
+    targets: dict[str, list[dict]] = {}
+    index = state["hs4"]
+    for d in affected:
+        if len(d["hs4"]) == 1 and d["mass"] > p.max_kg:
+            h = d["hs4"][0]
+            e = index.get(h)
+            if e is not None and len(e["routes"]) >= p.min_routes:
+                targets.setdefault(h, []).append(d)
+    if not targets:
+        return {}
+    members: dict[str, list[dict]] = {h: [] for h in targets}
+    for o in state["decls"].values():
+        if o["mass"] > p.max_kg:  # only consignments make the pattern (split_pattern)
+            for h in o["hs4"]:
+                if h in members:
+                    members[h].append(o)
+    fired = {}
+    for h, ds in targets.items():
+        ms = members[h]
+        ms.sort(key=lambda x: x["first"])
+        ds.sort(key=lambda x: x["first"])
+        w = _SplitWindow()
+        lo = hi = 0
+        for d in ds:
+            while hi < len(ms) and ms[hi]["first"] <= d["first"] + p.split_window:
+                w.add(ms[hi])
+                hi += 1
+            while ms[lo]["first"] < d["first"] - p.split_window:
+                w.remove(ms[lo])
+                lo += 1
+            if (len(w.routes_of[d["ckey"]]) == 1 and w.pattern_routes() >= _routes_needed(state, d, p)
+                    and w.single_route_consignees >= p.min_consignees):
+                fired[d["id"]] = split_pattern(ms[lo:hi], p.max_kg)
+    return fired
+
+
+class _SplitWindow:
+    """Consignments in a sliding window: per consignee the routes serving it (with counts), and
+    per route how many consignees it alone serves (the split pattern's routes and consignees)."""
+
+    __slots__ = ("routes_of", "sole", "single_route_consignees", "_sole_routes")
+
+    def __init__(self):
+        self.routes_of: dict[str, dict[str, int]] = {}
+        self.sole: dict[str, int] = {}  # route -> consignees served by it only
+        self.single_route_consignees = 0
+        self._sole_routes = 0  # routes with sole > 0
+
+    def _sole_add(self, route: str, n: int) -> None:
+        before = self.sole.get(route, 0)
+        self.sole[route] = before + n
+        self.single_route_consignees += n
+        self._sole_routes += (before + n > 0) - (before > 0)
+
+    def add(self, x: dict) -> None:
+        routes = self.routes_of.setdefault(x["ckey"], {})
+        count = routes.get(x["route"], 0)
+        if count == 0:
+            if len(routes) == 1:
+                self._sole_add(next(iter(routes)), -1)
+            routes[x["route"]] = 1
+            if len(routes) == 1:
+                self._sole_add(x["route"], 1)
+        else:
+            routes[x["route"]] = count + 1
+
+    def remove(self, x: dict) -> None:
+        routes = self.routes_of[x["ckey"]]
+        count = routes[x["route"]]
+        if count > 1:
+            routes[x["route"]] = count - 1
+            return
+        if len(routes) == 1:
+            self._sole_add(x["route"], -1)
+        del routes[x["route"]]
+        if len(routes) == 1:
+            self._sole_add(next(iter(routes)), 1)
+
+    def pattern_routes(self) -> int:
+        return self._sole_routes
 
 
 def split_pattern(group: list[dict], parcel_kg: float) -> list[dict]:
