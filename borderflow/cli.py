@@ -18,23 +18,18 @@ import shutil
 import sys
 from pathlib import Path
 
+from borderflow.arguments import (OneLineParser, failed, non_negative_int, positive_float, positive_int, rates,
+                                  scenario_rate)
 
-def _rates(values: list[str]) -> dict[str, float]:
-    rates = {}
-    for item in values or []:
-        code, _, rate = item.partition("=")
-        try:
-            rates[code.strip().upper()] = float(rate)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"--rate expects CODE=SHARE, got {item!r}") from None
-    return rates
+# What `borderflow run` writes into --out; a later run replaces these and refuses a folder holding anything else.
+RUN_OUTPUTS = ("assessments.avro", "alerts.avro", "dead_letters.avro", "summary.json", "traffic", "sink")
 
 
 def _add_traffic_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--days", type=int, default=1, help="days of traffic (default 1)")
-    p.add_argument("--seed", type=int, default=7, help="random seed: same seed, same traffic")
-    p.add_argument("--declarations-per-day", type=int, default=3000, help="volume (default 3000)")
-    p.add_argument("--rate", action="append", metavar="SCENARIO=SHARE",
+    p.add_argument("--days", type=positive_int, default=1, help="days of traffic (default 1)")
+    p.add_argument("--seed", type=int, default=7, help="random seed: same seed, same traffic (default 7)")
+    p.add_argument("--declarations-per-day", type=positive_int, default=3000, help="volume (default 3000)")
+    p.add_argument("--rate", action="append", type=scenario_rate, metavar="SCENARIO=SHARE",
                    help="rate of a planted scenario, e.g. SPLIT_SHIPMENT=0.02 (repeatable)")
 
 
@@ -42,28 +37,74 @@ def cmd_generate(args) -> int:
     from generator.traffic import generate
 
     truth = generate(args.out, days=args.days, seed=args.seed,
-                     declarations_per_day=args.declarations_per_day, rates=_rates(args.rate) or None)
-    print(json.dumps(truth["counts"], indent=2))
+                     declarations_per_day=args.declarations_per_day, rates=rates(args.rate) or None)
+    width = max(map(len, truth["counts"]))
+    for stream, n in truth["counts"].items():
+        print(f"{stream:<{width}} {n:>8}")
     print(f"{len(truth['instances'])} planted scenario instances; ground truth in {Path(args.out) / 'ground_truth.json'}")
     return 0
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _clear_previous_run(out: Path, keep: list[Path], also_ours: list[Path]) -> None:
+    """Ready `out` for a run: remove a previous run's outputs (RUN_OUTPUTS, and `also_ours`,
+    e.g. an assessment store inside it), never anything else and never what `keep` lies in.
+    A folder holding anything else is refused: a run only deletes what a run wrote."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise FileExistsError(f"--out {out} is a file, not a folder")
+    ours = set(RUN_OUTPUTS) | {p.resolve().relative_to(out.resolve()).parts[0] for p in also_ours}
+    others = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    if others:
+        raise FileExistsError(f"--out {out} holds files no run wrote ({', '.join(others[:5])}"
+                              f"{', ...' if len(others) > 5 else ''}); give a new or empty folder")
+    for name in sorted(ours):
+        p = out / name
+        if any(_inside(k, p) for k in keep) or not (p.exists() or p.is_symlink()):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+
+
 def cmd_run(args) -> int:
     from borderflow.summary import format_table
-    from generator.traffic import generate
     from jobs.config import JobConfig
-    from jobs.embedded import run_embedded
+    from jobs.sources import traffic_files
+    from transforms.rules import load_ruleset
 
+    log = logging.getLogger("borderflow.run")
+    logging.getLogger("borderflow").setLevel(logging.INFO)
     out = Path(args.out)
-    if out.exists():
-        shutil.rmtree(out)
+    # Every input is checked before anything is written or removed.
+    if args.input:
+        traffic_files(args.input)
+    load_ruleset(args.ruleset)
+    updates = [_ruleset_update_spec(spec) for spec in args.ruleset_update or ()]
+    if args.model:
+        from transforms.model import read_metadata
+
+        read_metadata(args.model)
+    store = [Path(args.assessment_store)] if args.assessment_store and _inside(Path(args.assessment_store), out) else []
+    _clear_previous_run(out, keep=[Path(args.input)] if args.input else [], also_ours=store)
+
     traffic = Path(args.input) if args.input else out / "traffic"
     if not args.input:
+        from generator.traffic import generate
+
+        log.info("generating %d day(s) of traffic, %d declarations a day, into %s", args.days,
+                 args.declarations_per_day, traffic)
         generate(traffic, days=args.days, seed=args.seed,
-                 declarations_per_day=args.declarations_per_day, rates=_rates(args.rate) or None)
+                 declarations_per_day=args.declarations_per_day, rates=rates(args.rate) or None)
+    from jobs.embedded import run_embedded
+
     config = JobConfig(parallelism=args.parallelism, execution_mode=args.execution_mode, ruleset=args.ruleset,
                        model=args.model, assessment_store=args.assessment_store)
-    updates = [_ruleset_update_spec(spec) for spec in args.ruleset_update or ()]
     summary = run_embedded(traffic, out, config, control_updates=updates)
     print(format_table(summary))
     print(f"outputs in {out}: assessments.avro, alerts.avro, dead_letters.avro, summary.json")
@@ -102,15 +143,6 @@ def _ruleset_update_spec(spec: str) -> dict:
     return _ruleset_update(path, _time_ms(when) if when else control.NEVER + 1)
 
 
-def _failed(command: str, exc: Exception) -> int:
-    """How a command ends on an error it expects (a broker refusing the client, bad settings or
-    input): one line `borderflow COMMAND: reason` on stderr, like replay, backtest, train and
-    assessments, and exit code 2."""
-    reason = " ".join(str(exc).split()) or type(exc).__name__
-    print(f"borderflow {command}: {reason}", file=sys.stderr)
-    return 2
-
-
 def cmd_publish(args) -> int:
     from borderflow.cluster import bootstrap_servers
     from borderflow.produce import publish_update
@@ -125,7 +157,7 @@ def cmd_publish(args) -> int:
             control.validate_update(update)  # refuse here what the job would refuse
         publish_update(update, args.bootstrap_servers or bootstrap_servers())
     except (RuntimeError, ValueError, FileNotFoundError) as exc:  # e.g. the broker refused the client
-        return _failed("publish", exc)
+        return failed("publish", exc)
     print(f"published {args.kind} {update['version']} to {control.TOPIC_OF_KIND[update['kind']]}, "
           f"effective from event time {update['effective_from_ms']}")
     return 0
@@ -144,7 +176,7 @@ def cmd_produce(args) -> int:
     try:
         sent = produce(args.input, args.bootstrap_servers or bootstrap_servers(), rate=args.rate)
     except (RuntimeError, ValueError, FileNotFoundError) as exc:  # e.g. the broker refused the client
-        return _failed("produce", exc)
+        return failed("produce", exc)
     print(f"published {sent} messages")
     return 0
 
@@ -188,8 +220,8 @@ def cmd_savepoint(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="borderflow", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineParser(prog="borderflow", description=__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write realistic traffic with planted risk scenarios")
@@ -200,7 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the live job on an embedded Flink cluster")
     run.add_argument("--input", help="traffic directory (default: generate one into OUT/traffic)")
     _add_traffic_options(run)
-    run.add_argument("--out", default="out/run", help="output directory (replaced)")
+    run.add_argument("--out", default="out/run",
+                     help="output directory (default out/run): new, empty or a previous run's, whose outputs are "
+                          "replaced; a folder holding other files is refused")
     run.add_argument("--ruleset", help="rule-set file or name (default: the packaged default)")
     run.add_argument("--ruleset-update", action="append", metavar="FILE[@TIME]",
                      help="publish a rule set (file or overlay) to the run, effective from TIME in event time "
@@ -208,8 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--model", help="model registry URI to score with (default: no model)")
     run.add_argument("--assessment-store", help="also write the assessments to a Parquet store in this folder "
                                                 "(borderflow assessments --store DIR queries it)")
-    run.add_argument("--parallelism", type=int, default=1)
-    run.add_argument("--execution-mode", choices=["thread", "process"], default="thread")
+    run.add_argument("--parallelism", type=positive_int, default=1,
+                     help="parallelism of every operator of the job (default 1)")
+    run.add_argument("--execution-mode", choices=["thread", "process"], default="thread",
+                     help="PyFlink Python execution: in the JVM (thread, default) or in worker processes")
     run.set_defaults(func=cmd_run)
 
     from pipelines.cli_commands import add_replay_commands
@@ -229,27 +265,32 @@ def build_parser() -> argparse.ArgumentParser:
     add_quality_commands(sub)
 
     infra = sub.add_parser("infra", help="the local stack: Kafka (KRaft) and a standalone Flink cluster")
-    infra.add_argument("action", choices=["up", "down", "status", "logs", "clean"])
+    infra.add_argument("action", choices=["up", "down", "status", "logs", "clean"],
+                       help="up: start the broker and the cluster (idempotent); down: stop both; status: what runs; "
+                            "logs: the last 40 lines of each Kafka and Flink log; clean: down, then delete the "
+                            "stack's run folder (topics, checkpoints, logs; the jars stay)")
     infra.set_defaults(func=cmd_infra)
 
     prod = sub.add_parser("produce", help="publish a traffic directory to the input topics")
     prod.add_argument("--input", required=True, help="traffic directory (borderflow generate)")
-    prod.add_argument("--rate", type=float, help="messages per second (default: as fast as possible)")
+    prod.add_argument("--rate", type=positive_float, help="messages per second (default: as fast as possible)")
     prod.add_argument("--bootstrap-servers", help="default: the local stack's broker")
     prod.set_defaults(func=cmd_produce)
 
     for name, helptext in (("submit", "submit the live job to the local cluster"),
                            ("resume", "submit the live job, restoring a savepoint")):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("--parallelism", type=int, default=1)
-        p.add_argument("--checkpoint-interval-ms", type=int, default=5000)
-        p.add_argument("--group-id", default="borderflow-live")
+        p.add_argument("--parallelism", type=positive_int, default=1,
+                       help="parallelism of the job (default 1; one TaskManager slot each)")
+        p.add_argument("--checkpoint-interval-ms", type=positive_int, default=5000,
+                       help="checkpoint every this many ms (default 5000)")
+        p.add_argument("--group-id", default="borderflow-live", help="Kafka consumer group (default borderflow-live)")
         p.add_argument("--ruleset", help="rule set the job starts with (later ones: borderflow publish)")
         p.add_argument("--model", help="model registry URI the job starts with (later ones: borderflow publish)")
         p.add_argument("--assessment-store", help="Parquet store of the assessments (default: the stack's run "
                                                    "folder/assessment-store; 'none': no store)")
         p.add_argument("--bounded", action="store_true", help="stop at the end of what the topics hold now")
-        p.add_argument("--start-timestamp-ms", type=int, help="read from this publish time (default: committed offsets)")
+        p.add_argument("--start-timestamp-ms", type=non_negative_int, help="read from this publish time (default: committed offsets)")
         if name == "resume":
             p.add_argument("--from", dest="from_savepoint", required=True, help="savepoint path")
             p.add_argument("--allow-non-restored-state", action="store_true",
@@ -280,7 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    # Bad input or settings and failed I/O end in one line (RuleSetError, ModelMismatch,
+    # CorruptAvroFile are ValueErrors); anything else is a bug and keeps its traceback.
+    except (ValueError, OSError, EOFError, RuntimeError, argparse.ArgumentTypeError) as exc:
+        return failed(args.command, exc)
 
 
 if __name__ == "__main__":

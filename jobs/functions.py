@@ -110,10 +110,10 @@ class DecodeAndRoute(ProcessFunction):
     def open(self, runtime_context):
         self._metrics = IntakeMetrics(runtime_context.get_metrics_group())
         self._routes = [(stage, route_tag(stage)) for stage in self._stages]
-        self._context, self._profile = runtime_context, profiling.start()
+        self._profile = profiling.start()
 
     def close(self):
-        profiling.stop(self._profile, f"Decode{(self._stream or 'messages').title()}", self._context)
+        profiling.stop(self._profile, f"Decode{(self._stream or 'messages').title()}")
 
     def process_element(self, value, ctx):
         stream, payload = (self._stream, value) if self._stream else value[1:]
@@ -202,10 +202,10 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
         self._metrics = CheckMetrics(runtime_context.get_metrics_group(), self._check.name)
         owns = getattr(self._check, "owns", None)
         self._stream = ledger.STREAM_OF_KIND[owns] if owns else None
-        self._context, self._profile = runtime_context, profiling.start()
+        self._profile = profiling.start()
 
     def close(self):
-        profiling.stop(self._profile, self._check.name, self._context)
+        profiling.stop(self._profile, self._check.name)
 
     def _sync(self, ctx):
         if not self._synced:

@@ -2,7 +2,7 @@
 
 With BF_PROFILE_DIR set (in the environment of the process that runs the Python operators: the
 embedded mini-cluster inherits the client's), each operator profiles its own Python work with
-cProfile from open() to close() and writes `<operator>-<subtask>-<pid>.prof` there
+cProfile from open() to close() and writes `<operator>-<pid>-<instance>.prof` there
 (`benchmarks/embedded_profile.py` runs the embedded job so and prints the profiles). Off by default:
 a profiler roughly doubles the cost of every Python call."""
 from __future__ import annotations
@@ -23,11 +23,11 @@ def start():
     return profile
 
 
-def stop(profile, name: str, runtime_context=None) -> None:
+def stop(profile, name: str) -> None:
     if profile is None:
         return
     profile.disable()
-    subtask = runtime_context.get_index_of_this_subtask() if runtime_context is not None else 0
     out = os.environ[ENV]
     os.makedirs(out, exist_ok=True)
-    profile.dump_stats(os.path.join(out, f"{name}-{subtask}-{os.getpid()}.prof"))
+    # One file per operator instance (subtasks of one process differ by the instance's id).
+    profile.dump_stats(os.path.join(out, f"{name}-{os.getpid()}-{id(profile):x}.prof"))

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import heapq
 import json
+import logging
 from pathlib import Path
 from typing import Iterator, Protocol
 
 from jobs import kafka_security
 from schemas import codec
+
+log = logging.getLogger(__name__)
 
 def _entry_type():
     from pyflink.common import Types
@@ -36,9 +39,23 @@ DCSA_FILE = "container_events.dcsa.jsonl"
 
 
 def _avro_messages(path: Path, stream: str, time_field: str) -> Iterator[tuple[int, str, bytes]]:
+    from borderflow.avro_files import read_records
+
     schema = codec.STREAM_SCHEMAS[stream]
-    for record in codec.read_avro_file(path):
-        yield record[time_field], stream, codec.encode(schema, record)
+    records, unreadable = read_records(path)
+    # A damaged stretch of the file goes on as one message of its raw bytes, after the records
+    # read before it: the job dead-letters it (DECODE) and the good records still flow.
+    damage = {u.records_before: u for u in unreadable}
+    last_time = 0
+    for i, record in enumerate(records):
+        if i in damage:
+            yield last_time, stream, damage.pop(i).raw
+        last_time = record[time_field]
+        yield last_time, stream, codec.encode(schema, record)
+    for u in damage.values():
+        yield last_time, stream, u.raw
+    for u in unreadable:
+        log.warning("%s; passed on as one undecodable message (a dead letter)", u.describe())
 
 
 def _dcsa_messages(path: Path) -> Iterator[tuple[int, str, bytes]]:
@@ -59,12 +76,26 @@ def _dcsa_messages(path: Path) -> Iterator[tuple[int, str, bytes]]:
             yield last_time, "container_events", line
 
 
+def traffic_files(traffic_dir: str | Path) -> list[Path]:
+    """The traffic files present in a traffic directory; FileNotFoundError when it holds none."""
+    traffic_dir = Path(traffic_dir)
+    if not traffic_dir.is_dir():
+        raise FileNotFoundError(f"no traffic directory {traffic_dir}")
+    present = [traffic_dir / name for name in (*TRAFFIC_FILES, DCSA_FILE) if (traffic_dir / name).is_file()]
+    if not present:
+        raise FileNotFoundError(f"{traffic_dir} holds no traffic ({', '.join((*TRAFFIC_FILES, DCSA_FILE))}; "
+                                "borderflow generate writes them)")
+    return present
+
+
 def timed_traffic_messages(traffic_dir: str | Path) -> list[tuple[int, str, bytes]]:
     """All messages of a generated traffic directory as (event_time_ms, stream, payload), merged
-    in event-time order: what the topics would have carried, each stream in its wire format."""
-    traffic_dir = Path(traffic_dir)
-    streams = [_avro_messages(traffic_dir / name, s, f) for name, (s, f) in TRAFFIC_FILES.items()]
-    streams.append(_dcsa_messages(traffic_dir / DCSA_FILE))
+    in event-time order: what the topics would have carried, each stream in its wire format.
+    A missing stream file is an empty stream; a damaged one yields what can be read (above)."""
+    present = {p.name: p for p in traffic_files(traffic_dir)}
+    streams = [_avro_messages(present[name], s, f) for name, (s, f) in TRAFFIC_FILES.items() if name in present]
+    if DCSA_FILE in present:
+        streams.append(_dcsa_messages(present[DCSA_FILE]))
     return list(heapq.merge(*streams, key=lambda m: m[0]))
 
 

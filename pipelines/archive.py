@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import fastavro
 
 from schemas import codec
 from transforms import intake, lifecycle
@@ -177,9 +176,11 @@ def archive_files(archive_dir, day_from, day_to, streams: Iterable[str] | None =
 
 
 def read_file(path) -> list[dict]:
-    """All records of one part file (decoded in one go by fastavro)."""
-    with open(path, "rb") as f:
-        return list(fastavro.reader(f))
+    """All records of one part file (decoded in one go by fastavro); a damaged file raises
+    borderflow.avro_files.CorruptAvroFile naming it and the byte offset of the damage."""
+    from borderflow.avro_files import read_all_records
+
+    return read_all_records(path)
 
 
 def read_archive(archive_dir, day_from, day_to, streams: Iterable[str] | None = None) -> Iterator[tuple[str, dict]]:

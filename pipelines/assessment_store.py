@@ -21,8 +21,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from pipelines.archive import as_day
-
 PARTITION = "day"
 OUTCOMES = ("ASSESSMENT_COMPLETE", "REQUEST_FOR_INFORMATION", "HIGH_RISK_SCREENING", "DO_NOT_LOAD",
             "CONTROL_ON_ARRIVAL")
@@ -50,6 +48,8 @@ def open_store(store_dir):
 def store_filter(day=None, day_from=None, day_to=None, outcome=None, ruleset_version=None, alert=None):
     """A pyarrow expression for the given filters (None: no filter); days as date or YYYY-MM-DD."""
     import pyarrow.dataset as ds
+
+    from pipelines.archive import as_day
 
     if day is not None and (day_from is not None or day_to is not None):
         raise ValueError("give either a day or a range (day_from/day_to), not both")
@@ -127,14 +127,16 @@ def add_assessments_command(subparsers) -> None:
     """Register `assessments` on an argparse subparsers object (borderflow/cli.py)."""
     p = subparsers.add_parser("assessments", help="query the assessment store (Parquet by event-time day)")
     p.add_argument("--store", required=True, help="store directory (the job's assessment store path)")
-    p.add_argument("--day", metavar="DAY", help="one day, YYYY-MM-DD (UTC day of the assessment's event time)")
-    p.add_argument("--from", dest="day_from", metavar="DAY", help="first day of a range")
-    p.add_argument("--to", dest="day_to", metavar="DAY", help="last day of a range (inclusive)")
+    from borderflow.arguments import day, positive_int
+
+    p.add_argument("--day", metavar="DAY", type=day, help="one day, YYYY-MM-DD (UTC day of the assessment's event time)")
+    p.add_argument("--from", dest="day_from", metavar="DAY", type=day, help="first day of a range")
+    p.add_argument("--to", dest="day_to", metavar="DAY", type=day, help="last day of a range (inclusive)")
     p.add_argument("--outcome", choices=OUTCOMES)
     p.add_argument("--ruleset-version", metavar="V")
     p.add_argument("--alert", action="store_true", help="only alerting assessments")
     p.add_argument("--summary", action="store_true", help="counts by day and outcome instead of the assessments")
-    p.add_argument("--limit", type=int, help="at most this many assessments (JSON lines, event-time order)")
+    p.add_argument("--limit", type=positive_int, help="at most this many assessments (JSON lines, event-time order)")
     p.set_defaults(func=cmd_assessments)
 
 

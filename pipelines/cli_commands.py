@@ -13,7 +13,6 @@ borderflow/cli.py registers them with one line in build_parser():
 """
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
@@ -35,8 +34,9 @@ def cmd_archive(args) -> int:
     result = write_archive(args.input, args.archive, append=args.append)
     for stream, days in result["streams"].items():
         print(f"{stream:<18} " + "  ".join(f"{d}: {n}" for d, n in days.items()))
+    rejected = ", ".join(f"{kind} {n}" for kind, n in sorted(result["rejected"].items()))
     print(f"{result['records']} records archived in {args.archive}"
-          + (f"; {sum(result['rejected'].values())} rejected: {result['rejected']}" if result["rejected"] else ""))
+          + (f"; {sum(result['rejected'].values())} rejected messages not archived ({rejected})" if rejected else ""))
     return 0
 
 
@@ -82,7 +82,8 @@ def cmd_backtest(args) -> int:
 
 def add_replay_commands(subparsers) -> None:
     """Register `archive`, `replay` and `backtest` on an argparse subparsers object."""
-    from pipelines.replay import DEFAULT_DIRECT_MODE, DEFAULT_DIRECT_WORKERS
+    from borderflow.arguments import day, positive_int
+    from pipelines.defaults import DEFAULT_DIRECT_MODE, DEFAULT_DIRECT_WORKERS
 
     arc = subparsers.add_parser("archive", help="archive a traffic directory as Avro files by stream and day")
     arc.add_argument("--input", required=True, help="traffic directory (borderflow generate)")
@@ -97,35 +98,28 @@ def add_replay_commands(subparsers) -> None:
 
     rep = subparsers.add_parser("replay", help="re-run the risk assessment over archived days (Apache Beam)")
     rep.add_argument("--archive", required=True, help="archive directory")
-    rep.add_argument("--from", dest="day_from", required=True, metavar="DAY", help="first day, YYYY-MM-DD")
-    rep.add_argument("--to", dest="day_to", required=True, metavar="DAY", help="last day, YYYY-MM-DD (inclusive)")
+    rep.add_argument("--from", dest="day_from", required=True, metavar="DAY", type=day, help="first day, YYYY-MM-DD")
+    rep.add_argument("--to", dest="day_to", required=True, metavar="DAY", type=day,
+                     help="last day, YYYY-MM-DD (inclusive)")
     rep.add_argument("--rules", help="rule-set file or name (default: the packaged default)")
     rep.add_argument("--model", metavar="MODULE:ATTR", help="a ModelScorer to score with (default: none, as live)")
     rep.add_argument("--out", required=True, help="output directory")
     runner_options(rep)
-    rep.add_argument("--workers", type=int, default=DEFAULT_DIRECT_WORKERS, help="DirectRunner workers")
+    rep.add_argument("--workers", type=positive_int, default=DEFAULT_DIRECT_WORKERS,
+                     help=f"DirectRunner workers (default {DEFAULT_DIRECT_WORKERS})")
     rep.add_argument("--mode", choices=["in_memory", "multi_threading", "multi_processing"],
-                     default=DEFAULT_DIRECT_MODE, help="DirectRunner running mode")
+                     default=DEFAULT_DIRECT_MODE, help=f"DirectRunner running mode (default {DEFAULT_DIRECT_MODE})")
     rep.set_defaults(func=cmd_replay)
 
     bt = subparsers.add_parser("backtest", help="compare a candidate rule set with the baseline over archived days")
     bt.add_argument("--archive", required=True, help="archive directory")
     bt.add_argument("--baseline", required=True, metavar="RULES_A", help="baseline rule-set file or name")
     bt.add_argument("--candidate", required=True, metavar="RULES_B", help="candidate rule-set file or name")
-    bt.add_argument("--from", dest="day_from", required=True, metavar="DAY")
-    bt.add_argument("--to", dest="day_to", required=True, metavar="DAY")
+    bt.add_argument("--from", dest="day_from", required=True, metavar="DAY", type=day,
+                    help="first day to compare, YYYY-MM-DD")
+    bt.add_argument("--to", dest="day_to", required=True, metavar="DAY", type=day,
+                    help="last day to compare, YYYY-MM-DD (inclusive)")
     bt.add_argument("--out", required=True, help="output directory (backtest.md, charts, both replays)")
     runner_options(bt)
     bt.set_defaults(func=cmd_backtest)
 
-
-def main(argv=None) -> int:
-    """Stand-alone entry (until borderflow/cli.py registers the commands): python -m pipelines.cli_commands"""
-    parser = argparse.ArgumentParser(prog="borderflow")
-    add_replay_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

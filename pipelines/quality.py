@@ -172,6 +172,10 @@ def failures_from_result(stream: str, result, frame) -> list[tuple[int, str, str
 PSI_MODERATE, PSI_SIGNIFICANT = 0.1, 0.25  # the usual reading of the population stability index
 _PSI_FLOOR = 1e-4  # share given to an empty bin, so that log(0) never happens
 TOP_CATEGORIES = 15  # categorical PSI: the reference's top categories, the rest pooled as "other"
+# Goods items a day needs, per metric, for its PSI to mean anything: with 10 bins, a handful of
+# items gives PSI 8 on a day that is no different (one declaration read as "significant" drift).
+MIN_DRIFT_SAMPLE = 100
+REFERENCE_DAYS = 7
 
 
 def psi_continuous(reference: list[float], current: list[float], bins: int = 10) -> float | None:
@@ -256,18 +260,52 @@ def drift(reference: dict[str, list], current: dict[str, list]) -> dict[str, dic
             ks, p = ks_statistic(ref, cur)
         else:
             psi, (ks, p) = psi_categorical(ref, cur), (None, None)
-        level = None if psi is None else ("significant" if psi >= PSI_SIGNIFICANT else
-                                          "moderate" if psi >= PSI_MODERATE else "stable")
+        if psi is None:
+            level = None
+        elif len(cur) < MIN_DRIFT_SAMPLE:
+            level = "too few"  # reported, never flagged
+        else:
+            level = "significant" if psi >= PSI_SIGNIFICANT else "moderate" if psi >= PSI_MODERATE else "stable"
         out[name] = {"psi": psi, "ks": ks, "ks_pvalue": p, "n": len(cur), "level": level}
     return out
 
 
 # --- the report -----------------------------------------------------------------------------------------
 
-def _read_day(archive_dir, stream: str, day: str) -> list[dict]:
+def _read_day(archive_dir, stream: str, day: str, unreadable: dict | None = None) -> list[dict]:
+    """The day's records of a stream; damaged stretches of its files are left out and described
+    in `unreadable` ({description: bytes skipped})."""
+    from borderflow.avro_files import read_records
     from pipelines import archive as arc
 
-    return [r for f in arc.archive_files(archive_dir, day, day, [stream]) for r in arc.read_file(f.path)]
+    out = []
+    for f in arc.archive_files(archive_dir, day, day, [stream]):
+        records, damage = read_records(f.path)
+        out += records
+        for u in damage:
+            if unreadable is not None and u.describe() not in unreadable:
+                log.warning("quality: %s", u.describe())
+                unreadable[u.describe()] = len(u.raw)
+    return out
+
+
+def reference_and_compared_days(all_days: list[str], days: list[str], reference_week=None,
+                                day_from=None) -> tuple[list[str], list[str]]:
+    """(reference days, days whose drift is measured). The reference is the week from
+    `reference_week`, else the week before `day_from`, else the archive's first week; drift is
+    measured on the reported days outside the reference only (a day is never compared with itself)."""
+    import datetime as dt
+
+    from pipelines import archive as arc
+
+    if reference_week is not None:
+        start = arc.as_day(reference_week)
+    elif day_from is not None:
+        start = arc.as_day(day_from) - dt.timedelta(days=REFERENCE_DAYS)
+    else:
+        start = arc.as_day(all_days[0])
+    reference = [(start + dt.timedelta(days=i)).isoformat() for i in range(REFERENCE_DAYS)]
+    return reference, [d for d in days if d not in reference]
 
 
 def quality_report(archive_dir, out_dir, reference_week=None, day_from=None, day_to=None,
@@ -290,15 +328,18 @@ def quality_report(archive_dir, out_dir, reference_week=None, day_from=None, day
     if not all_days:
         raise FileNotFoundError(f"no archive partitions in {archive_dir}")
     days = [d.isoformat() for d in arc.days_between(day_from or all_days[0], day_to or all_days[-1])]
-    ref_start = arc.as_day(reference_week or all_days[0])
-    ref_days = [(ref_start + dt.timedelta(days=i)).isoformat() for i in range(7)]
+    ref_days, compared = reference_and_compared_days(all_days, days, reference_week, day_from)
     started = time.perf_counter()
+    if data_docs:
+        log.info("quality: starting Great Expectations (about 10 s; --no-data-docs skips it)")
     ge = QualityContext(docs_dir=out / "data_docs") if data_docs else None
 
+    unreadable: dict[str, int] = {}
     quality: dict[str, dict[str, dict]] = {s: {} for s in STREAMS}
     for stream in STREAMS:
+        log.info("quality: %s, %d day(s)%s", stream, len(days), " (with Great Expectations)" if ge else "")
         for day in days:
-            records = _read_day(archive_dir, stream, day)
+            records = _read_day(archive_dir, stream, day, unreadable)
             if not records:
                 continue
             failures = expectation_failures(stream, records)
@@ -313,18 +354,23 @@ def quality_report(archive_dir, out_dir, reference_week=None, day_from=None, day
                 row["ge_agrees"] = {(i, n) for i, n, _ in ge_failures} == {(i, n) for i, n, _ in failures}
             quality[stream][day] = row
 
-    reference_decls = [r for d in ref_days for r in _read_day(archive_dir, "declarations", d)]
+    reference_decls = [r for d in ref_days for r in _read_day(archive_dir, "declarations", d, unreadable)]
     reference = goods_distributions(reference_decls)
+    log.info("quality: drift of %d day(s) against %s..%s (%d goods items)", len(compared), ref_days[0], ref_days[-1],
+             len(reference["value"]))
     drift_by_day = {}
-    for day in days:
-        current = goods_distributions(_read_day(archive_dir, "declarations", day))
+    for day in compared:
+        current = goods_distributions(_read_day(archive_dir, "declarations", day, unreadable))
         if any(current.values()) and any(reference.values()):
             drift_by_day[day] = drift(reference, current)
+    if ge is not None:
+        log.info("quality: building the Data Docs")
     docs_index = ge.build_data_docs() if ge is not None else None
 
     report = {
         "archive": str(archive_dir), "days": days, "reference_week": [ref_days[0], ref_days[-1]],
-        "reference_goods_items": len(reference["value"]), "quality": quality, "drift": drift_by_day,
+        "reference_goods_items": len(reference["value"]), "min_drift_sample": MIN_DRIFT_SAMPLE,
+        "unreadable": unreadable, "quality": quality, "drift": drift_by_day,
         "data_docs": str(docs_index) if docs_index else None, "seconds": round(time.perf_counter() - started, 1),
     }
     (out / "quality.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -357,11 +403,16 @@ def _charts(report: dict, reference: dict, archive_dir, out: Path) -> list[str]:
 
     fig, ax = plt.subplots(figsize=(8, 3.5))
     xs = [d for d in days if d in report["drift"]]
+
+    def measured(d, metric):  # a day with too few goods items has no meaningful PSI: a gap, not a spike
+        v = report["drift"][d][metric]
+        return v["psi"] if v["level"] not in (None, "too few") else float("nan")
+
     for metric in DRIFT_METRICS:
-        ax.plot(xs, [report["drift"][d][metric]["psi"] or 0 for d in xs], marker="o", label=metric)
+        ax.plot(xs, [measured(d, metric) for d in xs], marker="o", label=metric)
     ax.axhline(PSI_MODERATE, color="orange", linestyle="--", linewidth=1)
     ax.axhline(PSI_SIGNIFICANT, color="red", linestyle="--", linewidth=1)
-    ax.set_ylabel("PSI vs reference week")
+    ax.set_ylabel(f"PSI vs reference week (days with >= {report['min_drift_sample']} items)")
     ax.set_title(f"Drift of declared goods against {report['reference_week'][0]}..{report['reference_week'][1]}")
     ax.legend(fontsize=8)
     ax.tick_params(axis="x", rotation=45, labelsize=7)
@@ -370,8 +421,9 @@ def _charts(report: dict, reference: dict, archive_dir, out: Path) -> list[str]:
     plt.close(fig)
     names.append("drift_psi.png")
 
+    xs = [d for d in xs if any(measured(d, m) == measured(d, m) for m in DRIFT_METRICS)]  # not all NaN
     if xs:
-        worst = max(xs, key=lambda d: max((report["drift"][d][m]["psi"] or 0) for m in DRIFT_METRICS))
+        worst = max(xs, key=lambda d: max((v if v == v else 0) for v in (measured(d, m) for m in DRIFT_METRICS)))
         current = goods_distributions(_read_day(archive_dir, "declarations", worst))
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
         for ax, metric in zip(axes, ("value", "gross_mass_kg")):
@@ -400,6 +452,9 @@ def _markdown(report: dict, charts: list[str]) -> str:
              f"Days {report['days'][0]}..{report['days'][-1]}; reference week {report['reference_week'][0]}.."
              f"{report['reference_week'][1]} ({report['reference_goods_items']} goods items). "
              "Expectations: the data contracts in schemas/expectations/ (docs/quality.md).", ""]
+    if report["unreadable"]:
+        lines += ["Unreadable stretches of archive files (left out of every figure below):", ""]
+        lines += [f"- {what} ({n} bytes)" for what, n in report["unreadable"].items()] + [""]
     if report["data_docs"]:
         lines += [f"Great Expectations Data Docs: `{report['data_docs']}`", ""]
     lines += ["## Quality per stream and day", "",
@@ -414,12 +469,15 @@ def _markdown(report: dict, charts: list[str]) -> str:
                          + (", ".join(f"{n} ({c})" for n, c in top) or "–") + " |")
     lines += ["", "## Drift of declared goods against the reference week", "",
               f"PSI: below {PSI_MODERATE} stable, {PSI_MODERATE}–{PSI_SIGNIFICANT} moderate, above {PSI_SIGNIFICANT} "
-              "significant. KS: two-sample Kolmogorov–Smirnov statistic (continuous metrics).", "",
+              "significant. KS: two-sample Kolmogorov–Smirnov statistic (continuous metrics). "
+              f"A day with fewer than {report['min_drift_sample']} goods items is not judged (\"too few\"): "
+              "its PSI is shown but never flagged. The days of the reference week are not compared.", "",
               "| day | " + " | ".join(f"{m} PSI" for m in DRIFT_METRICS) + " | value KS | mass KS | flagged |",
               "| --- | " + " | ".join("---:" for _ in DRIFT_METRICS) + " | ---: | ---: | --- |"]
     for day, d in report["drift"].items():
         flagged = [m for m in DRIFT_METRICS if d[m]["level"] in ("moderate", "significant")]
-        lines.append(f"| {day} | " + " | ".join(_fmt(d[m]["psi"]) for m in DRIFT_METRICS)
+        lines.append(f"| {day} | " + " | ".join(_fmt(d[m]["psi"]) + (f" (too few: {d[m]['n']})" if d[m]["level"] == "too few"
+                                                                       else "") for m in DRIFT_METRICS)
                      + f" | {_fmt(d['value']['ks'])} | {_fmt(d['gross_mass_kg']['ks'])} | "
                      + (", ".join(f"{m} ({d[m]['level']})" for m in flagged) or "–") + " |")
     lines.append("")

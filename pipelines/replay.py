@@ -38,6 +38,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 
+from borderflow.avro_files import read_records
 from pipelines import archive as arc
 from pipelines import quality
 from pipelines.keyed_replay import evidence_input, input_position, run_assessor_for_key, run_check_for_key
@@ -53,9 +54,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 METRICS_NAMESPACE = "borderflow.replay"
 # The live job's bounded out-of-orderness (jobs.config.JobConfig), without importing jobs/.
 DEFAULT_OUT_OF_ORDERNESS_MS = 10 * 60 * 1000
-# DirectRunner: measured on 2 cores (docs/archive.md): one in-process worker is fastest.
-DEFAULT_DIRECT_WORKERS = 1
-DEFAULT_DIRECT_MODE = "in_memory"
+from pipelines.defaults import DEFAULT_DIRECT_MODE, DEFAULT_DIRECT_WORKERS  # noqa: E402
 FLINK_JOB_SERVER_JAR = PROJECT_ROOT / ".cache" / "beam" / "beam-runners-flink-1.19-job-server-2.61.0.jar"
 
 
@@ -79,7 +78,13 @@ class _DecodeFile(beam.DoFn):
         stream, file_no, path = element
         kind = intake.STREAMS[stream][0]
         field, rank = arc.TIME_FIELD[stream], arc.ARRIVAL_RANK[stream]
-        records = arc.read_file(path)
+        records, unreadable = read_records(path)
+        for u in unreadable:  # a damaged stretch of the file: one dead letter, the rest is replayed
+            log.warning("ReadArchive: %s", u.describe())
+            self._rejected.inc()
+            Metrics.counter(METRICS_NAMESPACE, f"dead_letters/{intake.DECODE}").inc()
+            yield beam.pvalue.TaggedOutput(quality.DEAD_LETTERS, intake.dead_letter(
+                stream, u.raw, intake.RejectedInput(intake.DECODE, u.describe()), int(time.time() * 1000)))
         rejected = quality.rejected_records(stream, records, self._validate)
         for i, record in enumerate(records):
             if i not in rejected:

@@ -43,8 +43,7 @@ log = logging.getLogger("borderflow.simulate")
 
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
-DEFAULT_RATE = 0.002  # per scenario: ~3% of declarations fraudulent, so inspection rates of 1-10% matter
-DEFAULT_NEW_PATTERN = "SEAL_TAMPERING"
+from pipelines.defaults import DEFAULT_NEW_PATTERN, DEFAULT_RATE  # noqa: E402
 MIN_LABELS = 5  # of each class before a model is trained
 
 
