@@ -262,7 +262,7 @@ def drift(reference: dict[str, list], current: dict[str, list]) -> dict[str, dic
             psi, (ks, p) = psi_categorical(ref, cur), (None, None)
         if psi is None:
             level = None
-        elif len(cur) < MIN_DRIFT_SAMPLE:
+        elif min(len(ref), len(cur)) < MIN_DRIFT_SAMPLE:
             level = "too few"  # reported, never flagged
         else:
             level = "significant" if psi >= PSI_SIGNIFICANT else "moderate" if psi >= PSI_MODERATE else "stable"
@@ -303,7 +303,7 @@ def reference_and_compared_days(all_days: list[str], days: list[str], reference_
     elif day_from is not None:
         start = arc.as_day(day_from) - dt.timedelta(days=REFERENCE_DAYS)
     else:
-        start = arc.as_day(all_days[0])
+        start = arc.as_day(all_days[0])  # the first day with declarations (the caller's all_days)
     reference = [(start + dt.timedelta(days=i)).isoformat() for i in range(REFERENCE_DAYS)]
     return reference, [d for d in days if d not in reference]
 
@@ -328,7 +328,8 @@ def quality_report(archive_dir, out_dir, reference_week=None, day_from=None, day
     if not all_days:
         raise FileNotFoundError(f"no archive partitions in {archive_dir}")
     days = [d.isoformat() for d in arc.days_between(day_from or all_days[0], day_to or all_days[-1])]
-    ref_days, compared = reference_and_compared_days(all_days, days, reference_week, day_from)
+    ref_days, compared = reference_and_compared_days(arc.archive_days(archive_dir, ["declarations"]) or all_days,
+                                                     days, reference_week, day_from)
     started = time.perf_counter()
     if data_docs:
         log.info("quality: starting Great Expectations (about 10 s; --no-data-docs skips it)")
