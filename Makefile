@@ -16,5 +16,6 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/borderflow run --out out/run
 
+# -v: each test's name as it starts (an integration test may run for minutes); the slowest at the end
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q tests
+	$(VENV)/bin/python -m pytest -v --durations=10 tests

@@ -6,10 +6,12 @@ setup(
     version="0.1.0",
     description="Customs risk analysis on declaration, manifest and container-event streams",
     python_requires="==3.11.*",
-    packages=find_packages(include=["borderflow*", "schemas*", "transforms*", "jobs*", "pipelines*", "generator*"]),
+    packages=find_packages(include=["borderflow*", "schemas*", "transforms*", "jobs*", "pipelines*", "generator*",
+                                   "workbench*"]),
     package_data={
         "schemas": ["avro/*.avsc", "expectations/*.json"],
         "transforms": ["reference_data/*", "rulesets/*"],
+        "workbench": ["templates/*.html", "static/*", "users.example.yaml"],
     },
     # Direct dependencies, pinned to the set that installs and was tested together;
     # requirements.lock pins the whole tree.
@@ -26,8 +28,12 @@ setup(
         "matplotlib==3.11.2",
         "tqdm==4.70.1",
         "jsonschema==4.26.0",  # tests/unit/test_k8s_manifests.py: manifests against the operators' CRD schemas
+        "flask==3.1.3",  # the workbench (workbench/server.py)
+        "flask-wtf==1.3.0",  # its CSRF protection
+        "waitress==3.0.2",  # its WSGI server
     ],
     extras_require={"test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "hypothesis==6.170.17",
-                            "atheris==3.0.0"]},
+                            "atheris==3.0.0",
+                            "playwright==1.65.2"]},
     entry_points={"console_scripts": ["borderflow=borderflow.cli:main"]},
 )

@@ -9,7 +9,7 @@ the client) to line files (jobs.sinks.LineFileSink's FileSink):
 - full: the live job (jobs.live_job.build_job) with its three outputs.
 
 Each is timed over env.execute (start-up of the mini-cluster included) and an empty pass-through
-job gives the start-up alone, so the figures are printed raw and net of start-up. With
+job (after a first one that starts the JVM) gives the start-up alone, so the figures are printed raw and net of start-up. With
 `--profile`, the full job runs once more with BF_PROFILE_DIR set (jobs/profiling.py): each Python
 operator's CPU time (per-thread CPU clock) and its most expensive functions are printed; the
 profiler's own cost inflates these (call-heavy code more), so read them as shares, not as rates.
@@ -103,6 +103,7 @@ def main(argv=None) -> int:
         tmp = Path(tmp)
         timed, per_day = generate_messages(tmp / "traffic", args.events, args.days, args.seed)
         n = len(timed)
+        run_pass_through(timed[:0], tmp / "warm-up", config)  # the process's first job also starts the JVM
         startup = run_pass_through(timed[:0], tmp / "empty", config)
         pass_s = run_pass_through(timed, tmp / "pass", config)
         full_s = run_full(timed, tmp / "full", config)

@@ -264,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_quality_commands(sub)
 
+    from workbench.command import add_workbench_command
+
+    add_workbench_command(sub)
+
     infra = sub.add_parser("infra", help="the local stack: Kafka (KRaft) and a standalone Flink cluster")
     infra.add_argument("action", choices=["up", "down", "status", "logs", "clean"],
                        help="up: start the broker and the cluster (idempotent); down: stop both; status: what runs; "

@@ -3,6 +3,7 @@ outputs to Avro files and a summary. What `borderflow run` does."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,8 @@ from transforms import control
 from transforms.assessment import raises_alert
 from transforms.rules import load_ruleset
 
+log = logging.getLogger("borderflow.run")
+
 
 def run_embedded(traffic_dir: str | Path, out_dir: str | Path, config: JobConfig,
                  extra_messages: list[tuple[str, bytes]] = (), control_updates: list[dict] = ()) -> dict:
@@ -25,6 +28,7 @@ def run_embedded(traffic_dir: str | Path, out_dir: str | Path, config: JobConfig
     `control_updates` (transforms.control) are rule-set/model versions published to the run."""
     traffic_dir, out = Path(traffic_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    log.info("reading the traffic in %s", traffic_dir)
     timed = timed_traffic_messages(traffic_dir)
     messages = [(stream, payload) for _, stream, payload in timed] + list(extra_messages)
     times = [t for t, _, _ in timed]
@@ -33,7 +37,10 @@ def run_embedded(traffic_dir: str | Path, out_dir: str | Path, config: JobConfig
     sink = LineFileSink(out / "sink")
     shutil.rmtree(sink.out_dir, ignore_errors=True)
     control_messages = [(control.STREAM_OF_KIND[u["kind"]], control.encode_update(u)) for u in control_updates]
+    log.info("%d messages; starting the embedded Flink mini-cluster and the job (the JVM takes some 10-20 s to "
+             "start, then the job runs at a few thousand events/s)", len(messages))
     stats = live_job.run(CollectionSource(messages, control_messages, times), sink, config, events_in=len(messages))
+    log.info("job finished in %.1f s; writing the outputs to %s", stats.wall_seconds, out)
 
     assessments = sorted(sink.read_outputs("assessments"), key=lambda a: (a["event_time_ms"], a["assessment_id"]))
     alerts = [a for a in assessments if raises_alert(a)]

@@ -172,9 +172,14 @@ def markdown(report: dict) -> str:
     res, meta = report["results"], report["model"]
     keys = [f"{r:.0%}" for r in RATES]
     ho = report["held_out"]
+    # the options it was trained with (--trees, --depth); the deepest fitted tree may stop short of max_depth
+    params = meta.get("params") or {}
+    shape = (f"{params['n_estimators']} trees, --depth {params['max_depth']} (deepest fitted tree "
+             f"{meta['compiled']['depth']})" if params else
+             f"{meta['compiled']['trees']} trees, fitted depth {meta['compiled']['depth']}")
     lines = [
         "# Risk model evaluation", "",
-        f"Model `{meta['version']}` ({meta['compiled']['trees']} trees, depth {meta['compiled']['depth']}, "
+        f"Model `{meta['version']}` ({shape}, "
         f"scikit-learn {meta['sklearn_version']}), trained on the control results of {report['train_weeks']} "
         f"generated weeks ({meta['metrics']['rows']} labelled declarations, {meta['metrics']['positives']} positive; "
         f"calibration-fold AUC {meta['metrics'].get('auc', 'n/a')}, Brier {meta['metrics'].get('brier', 'n/a')}). "

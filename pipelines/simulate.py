@@ -280,8 +280,8 @@ def run_simulation(out_dir, weeks: int, per_day: int = 500, seed: int = 100, rat
             unweighted = _UnweightedModel(gbc, cal)
             row["published"] = model.version
         rows.append(row)
-        log.info("week %d: %d assessed, %d fraud, %d inspected, %d found; P@5%% %s", week, len(table),
-                 row["fraud"], len(inspected), found, row["precision_at_5"])
+        log.info("week %d: %d assessed, %d fraud, %d inspected, %d found; precision at 5%%: %s", week, len(table),
+                 row["fraud"], len(inspected), found, format_precisions(row["precision_at_5"]))
     report = {"weeks": weeks, "per_day": per_day, "seed": seed, "rate": rate, "new_pattern": new_pattern,
               "new_pattern_week": new_pattern_week, "top_share": top_share, "random_share": random_share,
               "model_weight": model_weight, "rows": rows}
@@ -309,9 +309,13 @@ def _chart(report: dict, path: Path) -> None:
 
     weeks = [r["week"] for r in report["rows"]]
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    for key, style in (("combined", "-o"), ("rules", "--s"), ("model", ":^")):
+    # combined last and on top: where it equals the rules (the model adds nothing yet) both stay
+    # visible, the rules as a wide pale band under it
+    for key, style, extra in (("rules", "--s", {"lw": 4, "alpha": 0.45, "ms": 8}), ("model", ":^", {}),
+                              ("combined", "-o", {"zorder": 3})):
         ys = [r["precision_at_5"][key] if r["precision_at_5"][key] is not None else math.nan for r in report["rows"]]
-        ax.plot(weeks, ys, style, label=key)
+        ax.plot(weeks, ys, style, label=key, **extra)
+    ax.set_xticks(weeks)  # whole weeks
     if report["new_pattern"] and report["new_pattern_week"] < report["weeks"]:
         ax.axvline(report["new_pattern_week"] - 0.5, color="grey", lw=0.8)
         ax.text(report["new_pattern_week"] - 0.4, 0.05, f"{report['new_pattern']} appears", fontsize=8, color="grey")
@@ -323,6 +327,11 @@ def _chart(report: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def format_precisions(by_method: dict) -> str:
+    """{"combined": 0.4, "rules": 0.38, "model": None} -> "combined 0.40, rules 0.38, model n/a"."""
+    return ", ".join(f"{method} {_f(v)}" for method, v in by_method.items())
 
 
 def _f(v, digits=2) -> str:

@@ -2,6 +2,7 @@
 Docs are written, drift statistics, the archive report, and the replay's dead letters."""
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -84,12 +85,15 @@ def test_quality_report_per_stream_and_day_with_drift(tmp_path):
     for n, day in enumerate(days):
         factor = 4.0 if n == 3 else 1.0  # a day after the reference week, its values 4x
         pairs += [("declarations", d) for d in _day_of_declarations(day, 400, factor, seed=n)]
+    # the reference week before them, and a day with one declaration: a PSI of several, not drift
+    pairs += [("declarations", d) for d in _day_of_declarations(day_start_ms("2026-10-26"), 400, seed=9)]
+    pairs += [("declarations", d) for d in _day_of_declarations(day_start_ms("2026-11-11"), 1, 4.0, seed=10)]
     bad = R.declaration(declaration_id="BAD", filed_at_ms=days[1] + 5, consignor=R.party("Ac\u202eme", "CN"))
     pairs.append(("declarations", bad))
     pairs += [("container_events", R.container_event(event_id=f"e{i}", event_time_ms=days[0] + i,
                                                      event_created_ms=days[0] + i + 1000)) for i in range(20)]
     archive_records(pairs, tmp_path / "archive")
-    report = quality.quality_report(tmp_path / "archive", tmp_path / "q", reference_week="2026-11-02", data_docs=False)
+    report = quality.quality_report(tmp_path / "archive", tmp_path / "q", reference_week="2026-10-26", data_docs=False)
     q = report["quality"]["declarations"]
     assert q["2026-11-03"]["failed_records"] == 1 and q["2026-11-02"]["failed_records"] == 0
     assert q["2026-11-03"]["failures_by_expectation"] == {"declarations.consignor_name.invisible_characters": 1}
@@ -98,12 +102,36 @@ def test_quality_report_per_stream_and_day_with_drift(tmp_path):
     assert report["drift"]["2026-11-10"]["value"]["level"] == "significant"
     assert report["drift"]["2026-11-03"]["value"]["level"] == "stable"
     assert report["drift"]["2026-11-10"]["gross_mass_kg"]["level"] == "stable"
-    assert set(report["drift"]) == {"2026-11-02", "2026-11-03", "2026-11-04", "2026-11-10"}
+    assert report["drift"]["2026-11-11"]["value"]["psi"] > quality.PSI_SIGNIFICANT
+    assert report["drift"]["2026-11-11"]["value"]["level"] == "too few"
+    assert set(report["drift"]) == {"2026-11-02", "2026-11-03", "2026-11-04", "2026-11-10", "2026-11-11"}
     for name in ("quality.md", "quality.json", "failures_per_day.png", "drift_psi.png", "distributions.png"):
         assert (tmp_path / "q" / name).stat().st_size > 0, name
     md = (tmp_path / "q" / "quality.md").read_text()
     assert "value (significant)" in md and "![drift_psi.png](drift_psi.png)" in md
-    assert json.loads((tmp_path / "q" / "quality.json").read_text())["days"][0] == "2026-11-02"
+    assert "value (significant)" not in md.split("| 2026-11-11 |")[1].split("\n")[0]
+    assert json.loads((tmp_path / "q" / "quality.json").read_text())["days"][0] == "2026-10-26"
+    # by default the reference is the archive's first week, and its days are not compared with it
+    default = quality.quality_report(tmp_path / "archive", tmp_path / "q2", data_docs=False)
+    assert default["reference_week"] == ["2026-10-26", "2026-11-01"] and default["drift"] == report["drift"]
+    # reporting from a day: the week before it is the reference, never the days compared
+    later = quality.quality_report(tmp_path / "archive", tmp_path / "q3", day_from="2026-11-10", data_docs=False)
+    assert later["reference_week"] == ["2026-11-03", "2026-11-09"] and set(later["drift"]) == {"2026-11-10", "2026-11-11"}
+
+
+def test_a_damaged_part_file_is_reported_and_the_rest_read(tmp_path):
+    from pipelines.archive import archive_files, archive_records, day_start_ms
+
+    pairs = [("declarations", d) for day in ("2026-11-02", "2026-11-03")
+             for d in _day_of_declarations(day_start_ms(day), 200)]
+    archive_records(pairs, tmp_path / "archive")
+    part = archive_files(tmp_path / "archive", "2026-11-03", "2026-11-03", ["declarations"])[0].path
+    Path(part).write_bytes(Path(part).read_bytes()[:-200])  # a part file cut short
+    report = quality.quality_report(tmp_path / "archive", tmp_path / "q", data_docs=False)
+    assert report["quality"]["declarations"]["2026-11-02"]["records"] == 200
+    [(what, _)] = report["unreadable"].items()
+    assert what.startswith(f"{part}: unreadable from byte ")
+    assert part in (tmp_path / "q" / "quality.md").read_text()
 
 
 def test_replay_sends_contract_failures_to_dead_letters(tmp_path):
