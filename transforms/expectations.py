@@ -45,8 +45,13 @@ DUPLICATE_KEYS = {
 
 # --- flat views --------------------------------------------------------------------------------------
 
-def _get(obj: Any, key: str) -> Any:
-    return obj.get(key) if isinstance(obj, dict) else None
+def _none(_key: str) -> None:
+    return None
+
+
+def _getter(obj: Any):
+    """obj.get for a dict, else a getter that finds nothing (the views are total over any value)."""
+    return obj.get if isinstance(obj, dict) else _none
 
 
 def _joined(values: Any) -> Any:
@@ -57,46 +62,54 @@ def _joined(values: Any) -> Any:
 
 
 def _declaration_rows(i: int, r: Any) -> list[dict]:
-    consignor, consignee, notify = _get(r, "consignor"), _get(r, "consignee"), _get(r, "notify_party")
-    goods = _get(r, "goods")
+    get = _getter(r)
+    consignor, consignee, notify = _getter(get("consignor")), _getter(get("consignee")), _getter(get("notify_party"))
+    goods = get("goods")
     head = {
         "record_index": i,
-        "declaration_id": _get(r, "declaration_id"), "version": _get(r, "version"),
-        "message_type": _get(r, "message_type"), "filing_level": _get(r, "filing_level"),
-        "house_document": _get(r, "house_document"), "master_document": _get(r, "master_document"),
-        "declarant_id": _get(r, "declarant_id"),
-        "consignor_name": _get(consignor, "name"), "consignor_country": _get(consignor, "country"),
-        "consignee_name": _get(consignee, "name"), "consignee_country": _get(consignee, "country"),
-        "notify_name": _get(notify, "name"), "notify_country": _get(notify, "country"),
-        "transport_mode": _get(r, "transport_mode"), "conveyance_ref": _get(r, "conveyance_ref"),
-        "place_of_loading": _get(r, "place_of_loading"), "place_of_unloading": _get(r, "place_of_unloading"),
-        "itinerary": _joined(_get(r, "itinerary")), "containers": _joined(_get(r, "containers") or []),
-        "filed_at_ms": _get(r, "filed_at_ms"),
+        "declaration_id": get("declaration_id"), "version": get("version"),
+        "message_type": get("message_type"), "filing_level": get("filing_level"),
+        "house_document": get("house_document"), "master_document": get("master_document"),
+        "declarant_id": get("declarant_id"),
+        "consignor_name": consignor("name"), "consignor_country": consignor("country"),
+        "consignee_name": consignee("name"), "consignee_country": consignee("country"),
+        "notify_name": notify("name"), "notify_country": notify("country"),
+        "transport_mode": get("transport_mode"), "conveyance_ref": get("conveyance_ref"),
+        "place_of_loading": get("place_of_loading"), "place_of_unloading": get("place_of_unloading"),
+        "itinerary": _joined(get("itinerary")), "containers": _joined(get("containers") or []),
+        "filed_at_ms": get("filed_at_ms"),
         "goods_count": len(goods) if isinstance(goods, list) else None,
     }
     items = goods if isinstance(goods, list) and goods else [None]
-    return [{**head, "item_index": n, "hs_code": _get(g, "hs_code"), "description": _get(g, "description"),
-             "packages": _get(g, "packages"), "gross_mass_kg": _get(g, "gross_mass_kg"), "value": _get(g, "value"),
-             "currency": _get(g, "currency"), "origin_country": _get(g, "origin_country")}
-            for n, g in enumerate(items)]
+    rows = []
+    for n, g in enumerate(items):
+        item = _getter(g)
+        rows.append({**head, "item_index": n, "hs_code": item("hs_code"), "description": item("description"),
+                     "packages": item("packages"), "gross_mass_kg": item("gross_mass_kg"), "value": item("value"),
+                     "currency": item("currency"), "origin_country": item("origin_country")})
+    return rows
 
 
 def _manifest_rows(i: int, r: Any) -> list[dict]:
-    lines = _get(r, "lines")
+    get = _getter(r)
+    lines = get("lines")
     head = {
         "record_index": i,
-        "manifest_id": _get(r, "manifest_id"), "carrier_id": _get(r, "carrier_id"),
-        "transport_mode": _get(r, "transport_mode"), "conveyance_ref": _get(r, "conveyance_ref"),
-        "voyage": _get(r, "voyage"), "port_of_loading": _get(r, "port_of_loading"),
-        "port_of_discharge": _get(r, "port_of_discharge"), "filed_at_ms": _get(r, "filed_at_ms"),
+        "manifest_id": get("manifest_id"), "carrier_id": get("carrier_id"),
+        "transport_mode": get("transport_mode"), "conveyance_ref": get("conveyance_ref"),
+        "voyage": get("voyage"), "port_of_loading": get("port_of_loading"),
+        "port_of_discharge": get("port_of_discharge"), "filed_at_ms": get("filed_at_ms"),
         "lines_count": len(lines) if isinstance(lines, list) else None,
     }
     items = lines if isinstance(lines, list) and lines else [None]
-    return [{**head, "line_index": n, "master_document": _get(ln, "master_document"),
-             "house_document": _get(ln, "house_document"), "consignee_name": _get(ln, "consignee_name"),
-             "description": _get(ln, "description"), "hs_code": _get(ln, "hs_code"), "container": _get(ln, "container"),
-             "packages": _get(ln, "packages"), "gross_mass_kg": _get(ln, "gross_mass_kg")}
-            for n, ln in enumerate(items)]
+    rows = []
+    for n, ln in enumerate(items):
+        line = _getter(ln)
+        rows.append({**head, "line_index": n, "master_document": line("master_document"),
+                     "house_document": line("house_document"), "consignee_name": line("consignee_name"),
+                     "description": line("description"), "hs_code": line("hs_code"), "container": line("container"),
+                     "packages": line("packages"), "gross_mass_kg": line("gross_mass_kg")})
+    return rows
 
 
 _EVENT_FIELDS = ("event_id", "event_type", "event_type_code", "event_classifier", "equipment_reference",
@@ -108,7 +121,11 @@ _CONTROL_FIELDS = ("declaration_id", "control_type", "finding", "seizure_categor
 
 def _plain_rows(fields):
     def rows(i: int, r: Any) -> list[dict]:
-        return [{"record_index": i, **{f: _get(r, f) for f in fields}}]
+        get = _getter(r)
+        row = {"record_index": i}
+        for f in fields:
+            row[f] = get(f)
+        return [row]
     return rows
 
 
@@ -311,17 +328,88 @@ def _where(row: dict, stream: str) -> str:
     return ""
 
 
+# --- the whole suite as one function ---------------------------------------------------------------
+# The live job checks every record, and nearly all pass: `_fast_suite` compiles a suite into one
+# generated function over a row, each expectation an inline test, no call per expectation. It only
+# answers "does every row pass?"; a False (or any exception) sends the batch to the exact
+# per-expectation evaluation above, so a fast test may be stricter than GE's but never laxer
+# (tests/unit/test_expectations.py holds the two to the same answers).
+
+def _fast_value_test(kind: str, kw: dict, consts: dict) -> str | None:
+    """A Python expression in `v` (never null here) that is True only if the value passes; None
+    for a kind the generator leaves to the exact evaluator."""
+    def const(value) -> str:
+        name = f"k{len(consts)}"
+        consts[name] = value
+        return name
+
+    if kind == "expect_column_values_to_be_in_set":
+        return f"v in {const(frozenset(kw['value_set']))}"
+    if kind == "expect_column_values_to_match_regex":
+        return f"v.__class__ is str and {const(re.compile(kw['regex']).search)}(v) is not None"
+    if kind == "expect_column_values_to_not_match_regex":
+        return f"v.__class__ is str and {const(re.compile(kw['regex']).search)}(v) is None"
+    if kind == "expect_column_value_lengths_to_be_between":
+        lo, hi = kw.get("min_value"), kw.get("max_value")
+        return "v.__class__ is str" + (f" and len(v) >= {lo!r}" if lo is not None else "") + \
+               (f" and len(v) <= {hi!r}" if hi is not None else "")
+    if kind == "expect_column_values_to_be_between":
+        lo, hi = kw.get("min_value"), kw.get("max_value")
+        test = "(v.__class__ is int or v.__class__ is float)"
+        if lo is not None:
+            test += f" and v {'>' if kw.get('strict_min', False) else '>='} {const(lo)}"
+        if hi is not None:
+            test += f" and v {'<' if kw.get('strict_max', False) else '<='} {const(hi)}"
+        return test
+    if kind == "expect_column_values_to_be_iso6346_container_numbers":
+        return f"{const(containers_valid)}(v)"
+    return None
+
+
+def _fast_suite(stream: str):
+    """The stream's suite as one function row -> bool (True: the row passes every expectation)."""
+    consts: dict = {}
+    lines = ["def all_pass(row):", "    g = row.get"]
+    for e, expectation in zip(compiled_suite(stream), load_suite(stream)["expectations"]):
+        kind, kw = expectation["type"], dict(expectation["kwargs"])
+        has_condition = kw.pop("row_condition", None) is not None
+        column = kw.get("column")
+        if kind == "expect_column_values_to_not_be_null":
+            test = f"    v = g({column!r})\n    if v is None or v != v: return False"
+        elif kind == "expect_column_values_to_be_null":
+            test = f"    v = g({column!r})\n    if v is not None and v == v: return False"
+        else:
+            value_test = _fast_value_test(kind, kw, consts) if column is not None else None
+            if value_test is None or has_condition:  # the exact test, as a call
+                name = f"k{len(consts)}"
+                consts[name] = e.passes
+                lines.append(f"    if not {name}(row): return False")
+                continue
+            test = f"    v = g({column!r})\n    if v is not None and v == v and not ({value_test}): return False"
+        if has_condition:
+            name = f"k{len(consts)}"
+            consts[name] = e.passes
+            test = f"    if not {name}(row): return False"
+        lines.append(test)
+    lines.append("    return True")
+    namespace = dict(consts)
+    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from the suite's own kinds
+    return namespace["all_pass"]
+
+
 @lru_cache(maxsize=None)
-def _row_checks(stream: str) -> tuple:
-    return tuple(e.passes for e in compiled_suite(stream))
+def _suite_function(stream: str):
+    return _fast_suite(stream)
 
 
 def _all_pass(stream: str, rows) -> bool:
-    checks = _row_checks(stream)
-    for row in rows:
-        for passes in checks:
-            if not passes(row):
+    all_pass = _suite_function(stream)
+    try:
+        for row in rows:
+            if not all_pass(row):
                 return False
+    except Exception:  # a value of an unexpected type: the exact evaluation decides
+        return False
     return True
 
 
