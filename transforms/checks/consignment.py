@@ -36,6 +36,7 @@ from transforms.checks._common import (
     buffer_input,
     clean_entries as _clean,
     extend_expiry,
+    rearm_cleanup,
     fmt_time,
     held_in_inbox,
     is_open,
@@ -170,6 +171,7 @@ class ConsignmentCheck:
         if timestamp_ms >= state["expire"] and not state["inbox"]:
             release(entries, len(lines))
             return Step(None, out, ledger=_clean(entries))
+        changed = rearm_cleanup(state, timestamp_ms, timers) or changed
         # Many of this check's timers (a line's absence deadline when its declaration exists) change nothing.
         return Step(state, out, timers, ledger=_clean(entries), unchanged=not changed)
 

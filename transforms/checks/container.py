@@ -37,6 +37,7 @@ from transforms.checks._common import (
     buffer_input,
     clean_entries as _clean,
     extend_expiry,
+    rearm_cleanup,
     fmt_time,
     held_in_inbox,
     is_open,
@@ -166,6 +167,7 @@ class ContainerCheck:
             release(entries, len(state["events"]))
             return Step(None, out, ledger=_clean(entries))
         release(entries, self._prune(state, timestamp_ms, rs))
+        rearm_cleanup(state, timestamp_ms, timers)
         return Step(state, out, timers, ledger=_clean(entries))
 
     def _prune(self, state: dict, now: int, rs) -> int:

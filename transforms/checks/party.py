@@ -38,6 +38,7 @@ from typing import NamedTuple
 from transforms.checks._common import (
     buffer_input,
     extend_expiry,
+    rearm_cleanup,
     fmt_time,
     is_open,
     make_evidence,
@@ -162,6 +163,7 @@ class PartyBehaviourCheck:
         if timestamp_ms >= state["expire"] and not state["inbox"]:
             return Step(None, out)
         self._forget_oldest(state, 0, before=timestamp_ms - self._horizon(rs) + 1)
+        rearm_cleanup(state, timestamp_ms, timers)
         return Step(state, out, timers)
 
     @staticmethod
