@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -39,8 +40,19 @@ def rest(path: str, env: dict[str, str] | None = None, method: str = "GET", body
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(rest_url(env) + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"{}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:  # Flink answers with {"errors": [...]}
+        detail = exc.read().decode("utf-8", "replace")
+        try:
+            detail = "; ".join(str(e).splitlines()[0] for e in json.loads(detail).get("errors", [])) or detail
+        except ValueError:
+            pass
+        raise RuntimeError(f"Flink REST {method} {path}: HTTP {exc.code}: {detail[:300]}") from None
+    except urllib.error.URLError as exc:
+        raise ConnectionError(f"no Flink cluster answers at {rest_url(env)} ({exc.reason}); "
+                              "`borderflow infra up` starts the local one") from None
 
 
 def submit(job_args: list[str], detached: bool = True, from_savepoint: str | None = None,

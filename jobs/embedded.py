@@ -29,7 +29,8 @@ def run_embedded(traffic_dir: str | Path, out_dir: str | Path, config: JobConfig
     traffic_dir, out = Path(traffic_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     log.info("reading the traffic in %s", traffic_dir)
-    timed = timed_traffic_messages(traffic_dir)
+    unreadable = []
+    timed = timed_traffic_messages(traffic_dir, unreadable)
     messages = [(stream, payload) for _, stream, payload in timed] + list(extra_messages)
     times = [t for t, _, _ in timed]
     times += event_times(list(extra_messages), times[-1] if times else 0)
@@ -45,6 +46,11 @@ def run_embedded(traffic_dir: str | Path, out_dir: str | Path, config: JobConfig
     assessments = sorted(sink.read_outputs("assessments"), key=lambda a: (a["event_time_ms"], a["assessment_id"]))
     alerts = [a for a in assessments if raises_alert(a)]
     dead_letters = list(sink.read_outputs("dead_letters"))
+    # The job saw a damaged stretch of a traffic file as one undecodable message: say which file and where.
+    by_raw = {u.raw: u.describe() for u in unreadable}
+    for d in dead_letters:
+        if d["error_kind"] == "DECODE" and d["raw"] in by_raw:
+            d["reason"] = f"{by_raw[d['raw']]}; {d['reason']}"
     codec.write_avro_file(out / "assessments.avro", "RiskAssessment", assessments)
     codec.write_avro_file(out / "alerts.avro", "RiskAssessment", alerts)
     codec.write_avro_file(out / "dead_letters.avro", "DeadLetter", dead_letters)

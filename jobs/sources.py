@@ -38,11 +38,13 @@ TRAFFIC_FILES = {
 DCSA_FILE = "container_events.dcsa.jsonl"
 
 
-def _avro_messages(path: Path, stream: str, time_field: str) -> Iterator[tuple[int, str, bytes]]:
+def _avro_messages(path: Path, stream: str, time_field: str, found: list | None) -> Iterator[tuple[int, str, bytes]]:
     from borderflow.avro_files import read_records
 
     schema = codec.STREAM_SCHEMAS[stream]
     records, unreadable = read_records(path)
+    if found is not None:
+        found += unreadable
     # A damaged stretch of the file goes on as one message of its raw bytes, after the records
     # read before it: the job dead-letters it (DECODE) and the good records still flow.
     damage = {u.records_before: u for u in unreadable}
@@ -88,12 +90,15 @@ def traffic_files(traffic_dir: str | Path) -> list[Path]:
     return present
 
 
-def timed_traffic_messages(traffic_dir: str | Path) -> list[tuple[int, str, bytes]]:
+def timed_traffic_messages(traffic_dir: str | Path, unreadable: list | None = None) -> list[tuple[int, str, bytes]]:
     """All messages of a generated traffic directory as (event_time_ms, stream, payload), merged
     in event-time order: what the topics would have carried, each stream in its wire format.
-    A missing stream file is an empty stream; a damaged one yields what can be read (above)."""
+    A missing stream file is an empty stream; a damaged one yields what can be read and its
+    damaged stretches as raw messages (above), each also added to `unreadable` when given
+    (borderflow.avro_files.Unreadable)."""
     present = {p.name: p for p in traffic_files(traffic_dir)}
-    streams = [_avro_messages(present[name], s, f) for name, (s, f) in TRAFFIC_FILES.items() if name in present]
+    streams = [_avro_messages(present[name], s, f, unreadable) for name, (s, f) in TRAFFIC_FILES.items()
+               if name in present]
     if DCSA_FILE in present:
         streams.append(_dcsa_messages(present[DCSA_FILE]))
     return list(heapq.merge(*streams, key=lambda m: m[0]))

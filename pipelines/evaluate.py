@@ -80,6 +80,7 @@ def run_evaluation(out_dir, train_weeks: int = 3, test_weeks: int = 2, per_day: 
                    rate: float = simulate.DEFAULT_RATE, rates: dict | None = None, model_weight: float = 0.5,
                    sim_weeks: int = 6, new_pattern: str | None = simulate.DEFAULT_NEW_PATTERN,
                    new_pattern_week: int | None = None, random_share: float = 0.02, params: dict | None = None) -> dict:
+    simulate.check_scenarios(rates, new_pattern)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     traffic = out / "traffic"

@@ -311,10 +311,9 @@ def reference_and_compared_days(all_days: list[str], days: list[str], reference_
 def quality_report(archive_dir, out_dir, reference_week=None, day_from=None, day_to=None,
                    data_docs: bool = True) -> dict:
     """Data quality per stream and day, and drift of the declarations' main distributions against a
-    reference week, for the days of an archive. Writes to out_dir: quality.md, quality.json,
+    reference week before the days compared (reference_and_compared_days), for the days of an archive. Writes to out_dir: quality.md, quality.json,
     failures_per_day.png, drift_psi.png, distributions.png, and (data_docs) the GE Data Docs site
     data_docs/index.html with one validation per stream and day. Returns the quality.json dict."""
-    import datetime as dt
     import json
     import time
 
@@ -322,11 +321,11 @@ def quality_report(archive_dir, out_dir, reference_week=None, day_from=None, day
     from schemas.expectations import STREAMS
     from transforms.expectations import expectation_failures, failures_by_record
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     all_days = arc.archive_days(archive_dir)
     if not all_days:
         raise FileNotFoundError(f"no archive partitions in {archive_dir}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     days = [d.isoformat() for d in arc.days_between(day_from or all_days[0], day_to or all_days[-1])]
     ref_days, compared = reference_and_compared_days(arc.archive_days(archive_dir, ["declarations"]) or all_days,
                                                      days, reference_week, day_from)
@@ -339,7 +338,11 @@ def quality_report(archive_dir, out_dir, reference_week=None, day_from=None, day
     quality: dict[str, dict[str, dict]] = {s: {} for s in STREAMS}
     for stream in STREAMS:
         log.info("quality: %s, %d day(s)%s", stream, len(days), " (with Great Expectations)" if ge else "")
-        for day in days:
+        last_note = time.perf_counter()
+        for n, day in enumerate(days, 1):
+            if time.perf_counter() - last_note > 10:  # a line every 10 s or so: GE takes about 1 s a batch
+                log.info("quality: %s, day %d of %d (%s)", stream, n, len(days), day)
+                last_note = time.perf_counter()
             records = _read_day(archive_dir, stream, day, unreadable)
             if not records:
                 continue
@@ -359,6 +362,10 @@ def quality_report(archive_dir, out_dir, reference_week=None, day_from=None, day
     reference = goods_distributions(reference_decls)
     log.info("quality: drift of %d day(s) against %s..%s (%d goods items)", len(compared), ref_days[0], ref_days[-1],
              len(reference["value"]))
+    if len(reference["value"]) < MIN_DRIFT_SAMPLE:
+        log.warning("quality: the reference week %s..%s holds %d goods items, fewer than %d: drift is not judged "
+                    "(--reference-week picks another)", ref_days[0], ref_days[-1], len(reference["value"]),
+                    MIN_DRIFT_SAMPLE)
     drift_by_day = {}
     for day in compared:
         current = goods_distributions(_read_day(archive_dir, "declarations", day, unreadable))
@@ -403,18 +410,22 @@ def _charts(report: dict, reference: dict, archive_dir, out: Path) -> list[str]:
     names.append("failures_per_day.png")
 
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    xs = [d for d in days if d in report["drift"]]
 
     def measured(d, metric):  # a day with too few goods items has no meaningful PSI: a gap, not a spike
         v = report["drift"][d][metric]
         return v["psi"] if v["level"] not in (None, "too few") else float("nan")
 
+    compared = [d for d in days if d in report["drift"]]
+    xs = [d for d in compared if any(measured(d, m) == measured(d, m) for m in DRIFT_METRICS)]  # not all NaN
     for metric in DRIFT_METRICS:
         ax.plot(xs, [measured(d, metric) for d in xs], marker="o", label=metric)
     ax.axhline(PSI_MODERATE, color="orange", linestyle="--", linewidth=1)
     ax.axhline(PSI_SIGNIFICANT, color="red", linestyle="--", linewidth=1)
-    ax.set_ylabel(f"PSI vs reference week (days with >= {report['min_drift_sample']} items)")
-    ax.set_title(f"Drift of declared goods against {report['reference_week'][0]}..{report['reference_week'][1]}")
+    ax.set_ylabel("PSI vs reference week")
+    left_out = len(compared) - len(xs)
+    ax.set_title(f"Drift of declared goods against {report['reference_week'][0]}..{report['reference_week'][1]}"
+                 + (f"\n({left_out} day(s) with fewer than {report['min_drift_sample']} goods items not shown)"
+                    if left_out else ""), fontsize=10)
     ax.legend(fontsize=8)
     ax.tick_params(axis="x", rotation=45, labelsize=7)
     fig.tight_layout()
@@ -422,7 +433,6 @@ def _charts(report: dict, reference: dict, archive_dir, out: Path) -> list[str]:
     plt.close(fig)
     names.append("drift_psi.png")
 
-    xs = [d for d in xs if any(measured(d, m) == measured(d, m) for m in DRIFT_METRICS)]  # not all NaN
     if xs:
         worst = max(xs, key=lambda d: max((v if v == v else 0) for v in (measured(d, m) for m in DRIFT_METRICS)))
         current = goods_distributions(_read_day(archive_dir, "declarations", worst))

@@ -547,7 +547,8 @@ def run_replay(archive_dir, day_from, day_to, out_dir, ruleset=None, runner: str
     if not counters:  # no metrics from this runner: count the files (cheap next to the replay)
         events_in = Counter({s: sum(len(arc.read_file(f.path)) for f in files if f.stream == s) for s in arc.STREAMS})
     assessments = list(codec.read_avro_file(out / "assessments.avro"))
-    summary = summarise(+events_in, assessments, [], wall, None, rs.alert_score)
+    dead_letters = list(codec.read_avro_file(out / "dead_letters.avro")) if (out / "dead_letters.avro").exists() else []
+    summary = summarise(+events_in, assessments, dead_letters, wall, None, rs.alert_score)
     summary["replay"] = {
         "days": [window.day_from.isoformat(), window.day_to.isoformat()],
         "read_days": [window.read_from.isoformat(), window.read_to.isoformat()],

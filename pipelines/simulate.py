@@ -49,6 +49,15 @@ MIN_LABELS = 5  # of each class before a model is trained
 
 # --- a week of traffic as a table ---------------------------------------------------------------------------
 
+def check_scenarios(rates: dict | None, new_pattern: str | None) -> None:
+    """ValueError for a scenario code the generator does not plant, before any week is written."""
+    from generator.scenarios import SCENARIOS
+
+    for code in [*(rates or {}), *([new_pattern] if new_pattern else [])]:
+        if code not in SCENARIOS:
+            raise ValueError(f"unknown scenario {code!r}; known: {', '.join(SCENARIOS)}")
+
+
 def week_rates(week: int, rate: float, rates: dict | None, new_pattern: str | None, new_pattern_week: int) -> dict:
     from generator.scenarios import SCENARIOS
 
@@ -222,6 +231,7 @@ def run_simulation(out_dir, weeks: int, per_day: int = 500, seed: int = 100, rat
         raise ValueError(f"weeks must be >= 1, got {weeks}")
     if not 0 < top_share < 1 or not 0 <= random_share < 1:
         raise ValueError("top_share must be within (0, 1) and random_share within [0, 1)")
+    check_scenarios(rates, new_pattern)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     traffic_root = Path(traffic_root) if traffic_root else out / "traffic"

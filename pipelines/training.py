@@ -34,7 +34,6 @@ from pathlib import Path
 
 import numpy as np
 
-from schemas import codec
 from transforms import intake, model as registry
 from transforms.assessment import DeclarationAssessor
 from transforms.features import FEATURE_NAMES, features
@@ -58,10 +57,13 @@ def traffic_inputs(traffic_dir) -> list[tuple[str, dict, int]]:
     """(kind, record, event_time_ms) of a generated traffic directory, merged in event-time order,
     read straight from its Avro files (container_events.avro holds the DCSA events as intake
     normalises them). The same records the job decodes from the wire, without the round trip."""
+    from borderflow.avro_files import read_all_records
+
     d = Path(traffic_dir)
 
     def timed(path, kind, time_field):
-        for r in codec.read_avro_file(path):
+        # a damaged file stops the training with its name: a model is not fitted on part of the history
+        for r in read_all_records(path):
             yield r[time_field], kind, r
 
     streams = [timed(d / f"{stream}.avro", kind, time_field)
@@ -262,6 +264,9 @@ def run_training(traffic_dirs, registry_path=None, name: str = registry.DEFAULT_
     {"uri", "metadata"}."""
     rs = load_ruleset(ruleset) if ruleset is None or isinstance(ruleset, str) else ruleset
     ref = load_reference()
+    missing = [str(d) for d in traffic_dirs if not Path(d).is_dir()]
+    if missing:  # before any work
+        raise FileNotFoundError(f"no traffic directory {', '.join(missing)}")
     assessed = []
     for d in traffic_dirs:
         log.info("assessing %s", d)
