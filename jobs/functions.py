@@ -41,20 +41,46 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def encode_state(state):
-    """A check's state as Flink keeps it: marshal bytes, inside the PICKLED_BYTE_ARRAY value.
-    Every changed step writes the key's whole state, and marshal writes PartyBehaviour's history
-    2.5x faster than pickle (benchmarks/state_traffic.py). A state marshal cannot write (an object
-    of a type it does not know) is kept as the object itself, which PyFlink pickles."""
+def encode_state(state, rest: bytes | None = None):
+    """A check's state as Flink keeps it, inside the PICKLED_BYTE_ARRAY value: marshal bytes of
+    (the state without its inbox, as marshal bytes; the inbox). Every changed step writes the key's
+    state, and marshal writes PartyBehaviour's history 2.5x faster than pickle
+    (benchmarks/state_traffic.py); a step that only held an input (Step.held) passes `rest`, the
+    first part as last written, so holding an input in a large state writes the inbox alone. A
+    state marshal cannot write (an object of a type it does not know) is kept as the object
+    itself, which PyFlink pickles."""
+    return split_encode(state, rest)[0]
+
+
+def split_encode(state, rest: bytes | None = None):
+    """(encode_state's value, the marshal bytes of the state without its inbox, or None)."""
     try:
-        return marshal.dumps(state)
+        if isinstance(state, dict) and "inbox" in state:
+            if rest is None:
+                rest = marshal.dumps({k: v for k, v in state.items() if k != "inbox"})
+            return marshal.dumps((rest, state["inbox"])), rest
+        return marshal.dumps(state), None
     except ValueError:
-        return state
+        return state, None
+
+
+def split_decode(value):
+    """(the state, the marshal bytes of its part without the inbox, or None): encode_state's
+    inverse; also reads the states of savepoints written before the split (one marshal dict) and
+    before marshal (pickled objects)."""
+    if not isinstance(value, bytes):
+        return value, None
+    state = marshal.loads(value)
+    if isinstance(state, tuple):
+        rest, inbox = state
+        state = marshal.loads(rest)
+        state["inbox"] = inbox
+        return state, rest
+    return state, None
 
 
 def decode_state(value):
-    """encode_state's inverse; also reads the pickled states of savepoints written before it."""
-    return marshal.loads(value) if isinstance(value, bytes) else value
+    return split_decode(value)[0]
 
 
 def _reject(metrics, stream: str, payload: bytes, rejection: intake.RejectedInput):
@@ -214,22 +240,30 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
             self._synced = True
 
     def _read(self, key):
+        """The key's state; remembers the bytes of its part without the inbox (split_encode) for
+        a step that only holds an input."""
         cache = self._cache
         if cache is not None and key in cache:
             cache.move_to_end(key)
-            return cache[key]
-        return decode_state(self._state.value())
+            state, self._rest = cache[key]
+            return state
+        state, self._rest = split_decode(self._state.value())
+        return state
 
-    def _apply(self, step, ctx, key):
+    def _apply(self, step, ctx, key, given):
         cache = self._cache
         if step.state is None:
             self._state.clear()
             if cache is not None:
                 cache.pop(key, None)
         elif not step.unchanged:
-            self._state.update(encode_state(step.state))
+            # The rest as last written is still true only if the step held an input in the very
+            # state object it was given.
+            rest = self._rest if step.held and step.state is given else None
+            value, rest = split_encode(step.state, rest)
+            self._state.update(value)
             if cache is not None:
-                cache[key] = step.state
+                cache[key] = (step.state, rest)
                 cache.move_to_end(key)
                 if len(cache) > STATE_CACHE_KEYS:
                     cache.popitem(last=False)
@@ -260,7 +294,7 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
         self._metrics.step(state, step, started)
         if self._metrics.lag_due():
             self._metrics.watermark(ctx.timer_service().current_watermark())
-        yield from self._apply(step, ctx, key)
+        yield from self._apply(step, ctx, key, state)
 
     def process_broadcast_element(self, value, ctx):
         self._sync(ctx)
@@ -287,7 +321,7 @@ class RunKeyedCheck(KeyedBroadcastProcessFunction):
         self._metrics.step(state, step, started)
         if self._metrics.lag_due():
             self._metrics.watermark(ctx.timer_service().current_watermark())
-        yield from self._apply(step, ctx, key)
+        yield from self._apply(step, ctx, key, state)
 
 
 class EncodeRecord(MapFunction):

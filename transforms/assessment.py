@@ -146,6 +146,7 @@ class DeclarationAssessor:
         if state is not None and state["status"] != OPEN:
             return Step(state)  # late evidence: dropped (see module docstring)
         timers = [ev["event_time_ms"]]
+        held = state is not None
         if state is None:
             if ev.get("declaration_id") is None:
                 state = {"status": OPEN, "house": ev["house_document"], "evidence": {}, "due": ev["event_time_ms"]}
@@ -161,7 +162,8 @@ class DeclarationAssessor:
             if state["expire"] is None or expire > state["expire"]:
                 state["expire"] = expire
                 timers.append(expire)
-        return Step(state, [], timers)
+                held = False
+        return Step(state, [], timers, held=held)
 
     # -- timers -----------------------------------------------------------------------------------
     def on_timer(self, state, timestamp_ms: int, ctx: Context) -> Step:

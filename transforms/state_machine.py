@@ -43,6 +43,10 @@ class Step:
     late: list | None = None
     # True when `state` is the state given, not modified: the engine may skip writing it back.
     unchanged: bool = False
+    # True when the step changed the state given only by appending to its "inbox" (an input held
+    # for its time, checks._common.buffer_input): the engine may write the inbox alone and reuse
+    # the rest as last written (a busy consignor's history is tens of KB; its input, one).
+    held: bool = False
 
 
 @dataclass(frozen=True)

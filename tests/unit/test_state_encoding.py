@@ -8,18 +8,22 @@ import pickle
 
 from hypothesis import given, settings
 
-from jobs.functions import decode_state, encode_state
+from jobs.functions import decode_state, encode_state, split_decode, split_encode
 from tests.unit.test_ledger import messy_streams
 from transforms import topology
 from transforms.runner import Runner
 
 
 class FromStoredState:
-    """A check that gets its state as Flink would give it back: encoded, then decoded."""
+    """A check that gets its state as Flink would give it back: written as RunKeyedCheck writes it
+    (split_encode; a step that only held an input reuses the rest of the state as last written),
+    then decoded. A step that says it only held an input but changed more would lose that change
+    here, and decide differently from the reference runner."""
 
     def __init__(self, check, written: list):
         self.check, self.name, self.written = check, check.name, written
         self.owns = getattr(check, "owns", None)
+        self._rest: dict[int, bytes | None] = {}  # id of a state handed out -> its rest as written
 
     def key_of(self, kind, record):
         return self.check.key_of(kind, record)
@@ -27,18 +31,24 @@ class FromStoredState:
     def held_units(self, state):
         return self.check.held_units(state)
 
-    def _stored(self, state):
-        if state is None:
-            return None
-        encoded = encode_state(state)
+    def _stored(self, given, step):
+        if step.state is None or step.unchanged:
+            return step
+        rest = self._rest.get(id(given)) if step.held and step.state is given else None
+        encoded, _ = split_encode(step.state, rest)
         self.written.append(encoded)
-        return decode_state(encoded)
+        state, rest = split_decode(encoded)
+        # what Flink gives back is what the check wrote (a wrong Step.held breaks this at once)
+        assert state == step.state, f"{self.name}: the stored state differs from the step's"
+        self._rest[id(state)] = rest
+        step.state = state
+        return step
 
     def on_event(self, state, kind, record, ctx):
-        return self.check.on_event(self._stored(state), kind, record, ctx)
+        return self._stored(state, self.check.on_event(state, kind, record, ctx))
 
     def on_timer(self, state, timestamp_ms, ctx):
-        return self.check.on_timer(self._stored(state), timestamp_ms, ctx)
+        return self._stored(state, self.check.on_timer(state, timestamp_ms, ctx))
 
 
 def _run(inputs, ooo, wrap=None):
@@ -60,6 +70,19 @@ def test_decisions_from_stored_state_equal_the_runners(stream):
     assert stored == reference
     # every state the checks write takes the fast path (marshal), none falls back to pickle
     assert written and all(isinstance(w, bytes) for w in written)
+
+
+def test_holding_an_input_writes_the_inbox_with_the_rest_as_last_written():
+    state = {"decls": {"D1": {"first": 1}}, "expire": 9, "inbox": []}
+    value, rest = split_encode(state)
+    back, back_rest = split_decode(value)
+    assert back == state and back_rest == rest
+    back["inbox"].append([5, "declaration", {"declaration_id": "D2"}])
+    held, _ = split_encode(back, back_rest)
+    assert decode_state(held) == back
+    # the rest is what it was: a change to it that a held step made would not be written
+    back["expire"] = 10
+    assert decode_state(split_encode(back, back_rest)[0])["expire"] == 9
 
 
 def test_equal_after_a_round_trip_and_shared_objects_stay_shared():
@@ -85,3 +108,7 @@ def test_a_state_marshal_cannot_write_is_kept_as_the_object():
 def test_states_of_savepoints_written_before_the_encoding_still_load():
     legacy = {"decls": {}, "pending": [], "expire": 7}  # what PyFlink unpickles from an old savepoint
     assert decode_state(legacy) is legacy
+    import marshal
+
+    one_dict = {"decls": {}, "inbox": [[1, "declaration", {}]], "expire": 7}  # marshal, before the split
+    assert decode_state(marshal.dumps(one_dict)) == one_dict

@@ -82,6 +82,7 @@ class ConsignmentCheck:
     def on_event(self, state, kind: str, record: dict, ctx: Context) -> Step:
         if kind != DECLARATION and kind != MANIFEST_LINE:
             return Step(state)
+        held = state is not None
         if state is None:
             state = {"house": record.get("house_document") or "", "decls": {}, "inv": [], "lines": [],
                      "first_line": None, "line_times": None, "undeclared_done": False, "expire": 0, "inbox": []}
@@ -90,7 +91,7 @@ class ConsignmentCheck:
             # The absence deadline of the first line, registered now (see ContainerCheck.on_event).
             first = record["filed_at_ms"] if state["first_line"] is None else min(state["first_line"], record["filed_at_ms"])
             timers.append(lifecycle.milestones(first, record, ctx.ruleset).absence)
-        return Step(state, [], timers, ledger=_HELD_ONE if kind == MANIFEST_LINE else None)
+        return Step(state, [], timers, ledger=_HELD_ONE if kind == MANIFEST_LINE else None, held=held)
 
     def _apply(self, state, kind: str, record: dict, rs, timers: list) -> dict | None:
         """Apply one input in event-time order; returns its ledger entries (the unit was counted

@@ -102,6 +102,7 @@ class ContainerCheck:
             return Step(state)
         if kind == CONTAINER_EVENT and (record.get("event_classifier") or "ACT") != "ACT":
             return Step(state, ledger={ledger.NOT_ACTUAL: 1}, unchanged=True)
+        held = state is not None
         if state is None:
             state = {"decls": {}, "inv": [], "events": [], "expire": 0, "inbox": []}
         timers = [buffer_input(state, kind, record)]
@@ -110,7 +111,7 @@ class ContainerCheck:
             # The absence deadline this version implies, registered now (as the assessor does its
             # milestones: a timer registered from a timer at the end of a bounded input may not fire).
             timers.append(arrival_milestones(state, record, ctx.ruleset).absence)
-        return Step(state, [], timers, ledger=_HELD_ONE if kind == CONTAINER_EVENT else None)
+        return Step(state, [], timers, ledger=_HELD_ONE if kind == CONTAINER_EVENT else None, held=held)
 
     def _apply(self, state, kind: str, record: dict, rs, timers: list) -> dict | None:
         """Apply one input in event-time order; returns its ledger entries (an event was counted

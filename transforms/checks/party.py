@@ -84,10 +84,11 @@ class PartyBehaviourCheck:
     def on_event(self, state, kind: str, record: dict, ctx: Context) -> Step:
         if kind != DECLARATION:
             return Step(state)
+        held = state is not None
         if state is None:
             state = {"decls": {}, "order": [], "hs4": {}, "forgotten": 0, "inv": [], "expire": 0, "inbox": [],
                      "consignor": entity_key(record["consignor"])}
-        return Step(state, [], [buffer_input(state, kind, record)])
+        return Step(state, [], [buffer_input(state, kind, record)], held=held)
 
     def _apply(self, state, record: dict, rs, timers: list) -> dict | None:
         """Apply one declaration in event-time order; returns the compact declaration it changed."""
