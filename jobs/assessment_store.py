@@ -184,12 +184,14 @@ def attach_assessment_store(env, assessments, path: str | Path, name: str = "Ass
     # state), as the DataStream operators have: otherwise Flink derives them from the graph's shape.
     t_env.get_config().set("table.exec.uid.generation", "ALWAYS")
     t_env.get_config().set("table.exec.uid.format", f"{name}-<transformation>")
-    # The rowtime metadata column carries the stream's record timestamps and watermarks into the
-    # table, which the partition commit (partition-time trigger) needs.
+    # The partition commit (partition-time trigger) needs a rowtime and the stream's watermarks.
+    # The rowtime is the assessment's own event time, computed in the table, not the records'
+    # stream timestamps: not every assessment reaches here with one (the live job failed with
+    # "Could not find timestamp in DataStream API record" once the lifecycle re-assessed on timers).
     table = t_env.from_data_stream(
         rows,
         Schema.new_builder()
-        .column_by_metadata("rowtime", "TIMESTAMP_LTZ(3)")
+        .column_by_expression("rowtime", "TO_TIMESTAMP_LTZ(event_time_ms, 3)")
         .watermark("rowtime", "SOURCE_WATERMARK()")
         .build(),
     ).select(*[col(c) for c, _ in COLUMNS])
