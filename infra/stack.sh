@@ -292,6 +292,7 @@ rest.address: $BF_FLINK_HOST
 rest.bind-address: $BF_FLINK_HOST
 rest.port: $BF_FLINK_REST_PORT
 state.backend.type: $BF_FLINK_STATE_BACKEND
+state.backend.rocksdb.timer-service.factory: ${BF_FLINK_TIMER_SERVICE:-ROCKSDB}
 execution.checkpointing.incremental: true
 execution.checkpointing.dir: file://$FLINK_RUN/checkpoints
 execution.checkpointing.savepoint-dir: file://$FLINK_RUN/savepoints
