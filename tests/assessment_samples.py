@@ -2,6 +2,9 @@
 job emits), deterministic from an index so a Flink job and the test build the same ones."""
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 from fastavro.validation import validate
 
 from schemas import codec
@@ -56,3 +59,31 @@ def sample_assessment(i: int, count: int = 300, days: int = 4) -> dict:
     }
     validate(assessment, codec.parsed_schema("RiskAssessment"), raise_errors=True)  # samples follow the schema
     return assessment
+
+
+def write_store(path: Path, assessments: list[dict], files_per_day: int = 2) -> list[Path]:
+    """Assessments as the job writes them to the store: its columns, a folder per day, snappy
+    Parquet files (files_per_day of them); returns the day folders."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from jobs.assessment_store import COLUMNS, PARTITION, row_values
+
+    arrow = {"STRING": pa.string(), "INT": pa.int32(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
+             "BIGINT": pa.int64()}
+    schema = pa.schema([(name, arrow[sql]) for name, sql in COLUMNS if name != PARTITION])
+    by_day: dict[str, list[tuple]] = {}
+    for a in assessments:
+        values = row_values(a)
+        by_day.setdefault(values[-1], []).append(values[:-1])
+    folders = []
+    for day, rows in by_day.items():
+        folder = Path(path) / f"{PARTITION}={day}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in range(files_per_day):
+            part = rows[n::files_per_day]
+            if part:
+                table = pa.Table.from_pylist([dict(zip(schema.names, r)) for r in part], schema=schema)
+                pq.write_table(table, folder / f"part-{uuid.uuid4()}-0-{n}", compression="snappy")
+        folders.append(folder)
+    return folders

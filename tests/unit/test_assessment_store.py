@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,27 +14,16 @@ from borderflow.cli import main as borderflow
 from jobs.assessment_store import COLUMNS, PARTITION, row_values, store_options
 from pipelines import assessment_store as reader
 from tests.assessment_samples import DAY_MS, START_MS, sample_assessment
+from tests.assessment_samples import write_store as write_sample_store
 
-ARROW_TYPES = {"STRING": pa.string(), "INT": pa.int32(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
-               "BIGINT": pa.int64()}
 COUNT, DAYS = 40, 4
 
 
 def write_store(path, assessments) -> None:
-    """What the job writes: the store's columns, a folder per day, snappy Parquet, two files a day."""
-    schema = pa.schema([(name, ARROW_TYPES[sql]) for name, sql in COLUMNS if name != PARTITION])
-    by_day: dict[str, list[tuple]] = {}
-    for a in assessments:
-        values = row_values(a)
-        by_day.setdefault(values[-1], []).append(values[:-1])
-    for day, rows in by_day.items():
-        folder = path / f"{PARTITION}={day}"
-        folder.mkdir(parents=True)
-        for n, half in enumerate((rows[::2], rows[1::2])):
-            table = pa.Table.from_pylist([dict(zip(schema.names, r)) for r in half], schema=schema)
-            pq.write_table(table, folder / f"part-test-0-{n}", compression="snappy")
+    """What the job writes (tests.assessment_samples.write_store), with each day committed
+    (_SUCCESS) and an uncommitted file of a checkpoint that never completed: readers must not see it."""
+    for folder in write_sample_store(path, assessments):
         (folder / "_SUCCESS").touch()
-        # an uncommitted file of a checkpoint that never completed: readers must not see it
         (folder / ".part-test-0-9.inprogress.0a1b").write_bytes(b"PAR1 half-written")
 
 
