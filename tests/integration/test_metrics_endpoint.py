@@ -180,9 +180,26 @@ def live_job(tmp_path_factory):
                 os.environ[k] = v
 
 
+def settled_samples(job: str, timeout_s: float = 180) -> list:
+    """A scrape once the job's assessment counts stopped moving (two scrapes 3 s apart agree).
+    The reporter reads each metric at its own instant, so a job still assessing (the lifecycle
+    re-assesses as its watermark moves on) can show a histogram ahead of the counter it is held to."""
+    p = metrics.PROMETHEUS_PREFIX
+    names = [p + "outcome_assessments"] + [s for h in ("eventToAssessmentMs", "score", "scoringTimeUs")
+                                           for s in metrics.histogram_series(h)[:2]]
+    deadline, last = time.monotonic() + timeout_s, None
+    while True:
+        samples = scrape_all()
+        now = [total(samples, n, job) for n in names]
+        if now == last or time.monotonic() > deadline:
+            return samples
+        last = now
+        time.sleep(3)
+
+
 def test_reporter_exposes_the_job_metrics_with_sane_values(live_job):
     job = live_job["job_id"]
-    samples = scrape_all()
+    samples = settled_samples(job)
     names = {n for n, labels, _ in samples if labels.get("job_id") == job}
     assert metrics.exported_names() <= names, f"missing: {sorted(metrics.exported_names() - names)}"
     assert FLINK_BUILTIN <= {n for n, _, _ in samples}, f"missing: {sorted(FLINK_BUILTIN - {n for n, _, _ in samples})}"
