@@ -41,19 +41,20 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def encode_state(state, rest: bytes | None = None):
-    """A check's state as Flink keeps it, inside the PICKLED_BYTE_ARRAY value: marshal bytes of
-    (the state without its inbox, as marshal bytes; the inbox). Every changed step writes the key's
-    state, and marshal writes PartyBehaviour's history 2.5x faster than pickle
-    (benchmarks/state_traffic.py); a step that only held an input (Step.held) passes `rest`, the
-    first part as last written, so holding an input in a large state writes the inbox alone. A
-    state marshal cannot write (an object of a type it does not know) is kept as the object
-    itself, which PyFlink pickles."""
-    return split_encode(state, rest)[0]
+def encode_state(state):
+    """A check's state as Flink keeps it (split_encode's value)."""
+    return split_encode(state)[0]
 
 
 def split_encode(state, rest: bytes | None = None):
-    """(encode_state's value, the marshal bytes of the state without its inbox, or None)."""
+    """(the value Flink keeps, the marshal bytes of the state without its inbox, or None).
+
+    The value, inside the PICKLED_BYTE_ARRAY state: marshal bytes of (the state without its inbox,
+    as marshal bytes; the inbox). Every changed step writes the key's state, and marshal writes
+    PartyBehaviour's history 2.5x faster than pickle (benchmarks/state_traffic.py); a step that
+    only held an input (Step.held) passes `rest`, the first part as last written, so holding an
+    input in a large state does not encode the rest again. A state marshal cannot write (an
+    object of a type it does not know) is kept as the object itself, which PyFlink pickles."""
     try:
         if isinstance(state, dict) and "inbox" in state:
             if rest is None:

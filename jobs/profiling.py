@@ -1,9 +1,10 @@
 """Per-operator CPU profiles of the job's Python operators, on demand.
 
-With BF_PROFILE_DIR set (in the environment of the process that runs the Python operators: the
-embedded mini-cluster inherits the client's), each operator profiles its own Python work with
-cProfile from open() to close() and writes `<operator>-<pid>-<instance>.prof` there
-(`benchmarks/embedded_profile.py` runs the embedded job so and prints the profiles). Off by default:
+With BF_PROFILE_DIR set in the environment of the process that runs the Python operators (the
+embedded mini-cluster's JVM takes the client's as it was when the JVM started, with the first
+job), each operator profiles its own Python work with cProfile from open() to close() and writes
+`<operator>-<pid>-<instance>.prof` there (`benchmarks/embedded_throughput.py --profile` runs the
+embedded job so and prints the profiles). Off by default:
 a profiler roughly doubles the cost of every Python call."""
 from __future__ import annotations
 

@@ -335,13 +335,18 @@ def _where(row: dict, stream: str) -> str:
 # per-expectation evaluation above, so a fast test may be stricter than GE's but never laxer
 # (tests/unit/test_expectations.py holds the two to the same answers).
 
+def _const(consts: dict, value) -> str:
+    """The name under which the generated function reads `value`."""
+    name = f"k{len(consts)}"
+    consts[name] = value
+    return name
+
+
 def _fast_value_test(kind: str, kw: dict, consts: dict) -> str | None:
     """A Python expression in `v` (never null here) that is True only if the value passes; None
     for a kind the generator leaves to the exact evaluator."""
     def const(value) -> str:
-        name = f"k{len(consts)}"
-        consts[name] = value
-        return name
+        return _const(consts, value)
 
     if kind == "expect_column_values_to_be_in_set":
         return f"v in {const(frozenset(kw['value_set']))}"
@@ -366,44 +371,35 @@ def _fast_value_test(kind: str, kw: dict, consts: dict) -> str | None:
     return None
 
 
+@lru_cache(maxsize=None)
 def _fast_suite(stream: str):
-    """The stream's suite as one function row -> bool (True: the row passes every expectation)."""
+    """The stream's suite as one function row -> bool (True: the row passes every expectation),
+    built once per process."""
     consts: dict = {}
     lines = ["def all_pass(row):", "    g = row.get"]
     for e, expectation in zip(compiled_suite(stream), load_suite(stream)["expectations"]):
         kind, kw = expectation["type"], dict(expectation["kwargs"])
-        has_condition = kw.pop("row_condition", None) is not None
         column = kw.get("column")
-        if kind == "expect_column_values_to_not_be_null":
+        test = None
+        if kw.pop("row_condition", None) is not None or column is None:
+            pass  # conditions and column pairs: the exact test, as a call
+        elif kind == "expect_column_values_to_not_be_null":
             test = f"    v = g({column!r})\n    if v is None or v != v: return False"
         elif kind == "expect_column_values_to_be_null":
             test = f"    v = g({column!r})\n    if v is not None and v == v: return False"
         else:
-            value_test = _fast_value_test(kind, kw, consts) if column is not None else None
-            if value_test is None or has_condition:  # the exact test, as a call
-                name = f"k{len(consts)}"
-                consts[name] = e.passes
-                lines.append(f"    if not {name}(row): return False")
-                continue
-            test = f"    v = g({column!r})\n    if v is not None and v == v and not ({value_test}): return False"
-        if has_condition:
-            name = f"k{len(consts)}"
-            consts[name] = e.passes
-            test = f"    if not {name}(row): return False"
-        lines.append(test)
+            value_test = _fast_value_test(kind, kw, consts)
+            if value_test is not None:
+                test = f"    v = g({column!r})\n    if v is not None and v == v and not ({value_test}): return False"
+        lines.append(test or f"    if not {_const(consts, e.passes)}(row): return False")
     lines.append("    return True")
     namespace = dict(consts)
     exec("\n".join(lines), namespace)  # noqa: S102 - source built above from the suite's own kinds
     return namespace["all_pass"]
 
 
-@lru_cache(maxsize=None)
-def _suite_function(stream: str):
-    return _fast_suite(stream)
-
-
 def _all_pass(stream: str, rows) -> bool:
-    all_pass = _suite_function(stream)
+    all_pass = _fast_suite(stream)
     try:
         for row in rows:
             if not all_pass(row):

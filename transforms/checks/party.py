@@ -123,8 +123,7 @@ class PartyBehaviourCheck:
     @staticmethod
     def _horizon(rs) -> int:
         """A declaration matters to this check while others within the windows may still come."""
-        window = max(rs.param("SPLIT_SHIPMENT", "window_ms"), rs.param("TEST_SHIPMENT", "window_ms"))
-        return window + rs.state_retention_ms
+        return _params(rs).horizon_window + rs.state_retention_ms
 
     @staticmethod
     def _forget_oldest(state: dict, n: int, before: int | None = None) -> None:
@@ -201,10 +200,11 @@ class PartyBehaviourCheck:
             if pattern is not None:
                 out.append(self._split_evidence(d, pattern, state, t, rs, p))
         if maybe_test:
+            hs4 = set(d["hs4"])
             tests = [o for o in state["decls"].values()
                      if -p.test_window <= o["first"] - d["first"] < 0 and o["mass"] <= p.max_kg
                      and o["mass"] <= p.max_share * d["mass"] and o["id"] != d["id"]
-                     and not set(d["hs4"]).isdisjoint(o["hs4"])]
+                     and not hs4.isdisjoint(o["hs4"])]
             if tests:
                 tests.sort(key=lambda x: x["first"])
                 detail = (f"{len(tests)} small shipment(s) of HS {'/'.join(sorted(d['hs4']))} by the same "
@@ -312,7 +312,7 @@ def _split_sweep(state: dict, affected: list[dict], p: _Params) -> dict:
             while ms[lo]["first"] < d["first"] - p.split_window:
                 w.remove(ms[lo])
                 lo += 1
-            if (len(w.routes_of[d["ckey"]]) == 1 and w.pattern_routes() >= _routes_needed(state, d, p)
+            if (len(w.routes_of[d["ckey"]]) == 1 and w.sole_routes >= _routes_needed(state, d, p)
                     and w.single_route_consignees >= p.min_consignees):
                 fired[d["id"]] = split_pattern(ms[lo:hi], p.max_kg)
     return fired
@@ -322,19 +322,19 @@ class _SplitWindow:
     """Consignments in a sliding window: per consignee the routes serving it (with counts), and
     per route how many consignees it alone serves (the split pattern's routes and consignees)."""
 
-    __slots__ = ("routes_of", "sole", "single_route_consignees", "_sole_routes")
+    __slots__ = ("routes_of", "_sole", "single_route_consignees", "sole_routes")
 
     def __init__(self):
         self.routes_of: dict[str, dict[str, int]] = {}
-        self.sole: dict[str, int] = {}  # route -> consignees served by it only
-        self.single_route_consignees = 0
-        self._sole_routes = 0  # routes with sole > 0
+        self._sole: dict[str, int] = {}  # route -> consignees served by it only
+        self.single_route_consignees = 0  # the pattern's consignees
+        self.sole_routes = 0  # the pattern's routes: those with a consignee of their own
 
     def _sole_add(self, route: str, n: int) -> None:
-        before = self.sole.get(route, 0)
-        self.sole[route] = before + n
+        before = self._sole.get(route, 0)
+        self._sole[route] = before + n
         self.single_route_consignees += n
-        self._sole_routes += (before + n > 0) - (before > 0)
+        self.sole_routes += (before + n > 0) - (before > 0)
 
     def add(self, x: dict) -> None:
         routes = self.routes_of.setdefault(x["ckey"], {})
@@ -359,9 +359,6 @@ class _SplitWindow:
         del routes[x["route"]]
         if len(routes) == 1:
             self._sole_add(next(iter(routes)), 1)
-
-    def pattern_routes(self) -> int:
-        return self._sole_routes
 
 
 def split_pattern(group: list[dict], parcel_kg: float) -> list[dict]:
