@@ -39,7 +39,7 @@ def run_embedded(traffic_dir: str | Path, out_dir: str | Path, config: JobConfig
     shutil.rmtree(sink.out_dir, ignore_errors=True)
     control_messages = [(control.STREAM_OF_KIND[u["kind"]], control.encode_update(u)) for u in control_updates]
     log.info("%d messages; starting the embedded Flink mini-cluster and the job (the JVM takes some 10-20 s to "
-             "start, then the job runs at a few thousand events/s)", len(messages))
+             "start, then the job runs at a few hundred events/s)", len(messages))
     stats = live_job.run(CollectionSource(messages, control_messages, times), sink, config, events_in=len(messages))
     log.info("job finished in %.1f s; writing the outputs to %s", stats.wall_seconds, out)
 
